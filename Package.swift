@@ -1,0 +1,39 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Dependencies flow one way: C shims -> CorralSystem -> CorralCgroups / CorralSeccomp -> CorralSandbox -> corral.
+let package = Package(
+    name: "corral",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "corral", targets: ["corral"]),
+        .library(name: "CorralSandbox", targets: ["CorralSandbox"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // C: the clone-to-execve child sequence and missing kernel definitions. Symbols are prefixed corral_.
+        .target(name: "CCorral"),
+        // Debian's libseccomp and libcap, found with pkg-config.
+        .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
+        .systemLibrary(name: "CCap", pkgConfig: "libcap", providers: [.apt(["libcap-dev"])]),
+        // Swift wrappers over syscalls: the only place errno is read.
+        .target(name: "CorralSystem", dependencies: ["CCorral"]),
+        // cgroup v1 and v2 backends behind one interface.
+        .target(name: "CorralCgroups", dependencies: ["CorralSystem"]),
+        // Seccomp profiles (files under config/seccomp) compiled to BPF with libseccomp.
+        .target(name: "CorralSeccomp", dependencies: ["CorralSystem", "CSeccomp"]),
+        // SandboxSpec -> a running, isolated process tree.
+        .target(name: "CorralSandbox", dependencies: ["CCorral", "CCap", "CorralSystem", "CorralCgroups", "CorralSeccomp"]),
+        .executableTarget(name: "corral", dependencies: [
+            "CorralSandbox",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "CorralCgroupsTests", dependencies: ["CorralCgroups"]),
+        .testTarget(name: "CorralSeccompTests", dependencies: ["CorralSeccomp"]),
+        .testTarget(name: "CorralSandboxTests", dependencies: ["CorralSandbox"]),
+        // Needs root: runs the real `corral` binary and probes the sandbox from inside.
+        .testTarget(name: "CorralPrivilegedTests", dependencies: ["CorralSandbox"]),
+    ]
+)

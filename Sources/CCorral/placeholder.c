@@ -1,0 +1,1 @@
+int corral_placeholder(void) { return 0; }
