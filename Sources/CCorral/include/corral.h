@@ -1,5 +1,146 @@
+/*
+ * corral.h: the clone-to-execve child sequence of a Corral sandbox.
+ *
+ * Everything here runs between clone and execve in a copy of a multithreaded Swift process, so it is
+ * async-signal-safe C: no allocation, no locks, no stdio. The Swift side (CorralSandbox) prepares every
+ * string, array and BPF program before calling corral_spawn, and turns the (step, op, errno) record the
+ * child writes on failure into a thrown error.
+ */
 #ifndef CORRAL_H
 #define CORRAL_H
-/* Placeholder until the spawn sequence lands. */
-int corral_placeholder(void);
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Kinds of root-filesystem operations, applied in order inside the new mount namespace. Every dst is
+ * relative to the new root and resolved with openat2(RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS), so no
+ * component may be a symlink and nothing can land outside the root. */
+enum corral_op_kind {
+    CORRAL_OP_MKDIR = 1,       /* mkdir dst (mode); an existing directory is fine */
+    CORRAL_OP_BIND = 2,        /* bind src (host path, or in-root path with CORRAL_OPF_SRC_IN_ROOT) on dst, recursive */
+    CORRAL_OP_TMPFS = 3,       /* tmpfs on dst with options in data, e.g. "size=64m,mode=1777" */
+    CORRAL_OP_PROC = 4,        /* procfs of the new pid namespace on dst */
+    CORRAL_OP_FILE = 5,        /* create dst (mode) holding data[0..data_len) */
+    CORRAL_OP_SYMLINK = 6,     /* symlink dst -> src */
+    CORRAL_OP_REMOUNT_RO = 7,  /* make the mount whose root is dst read-only (not its submounts) */
+};
+
+enum corral_op_flags {
+    CORRAL_OPF_READONLY = 1 << 0,
+    CORRAL_OPF_OPTIONAL = 1 << 1,    /* skip when src or dst does not exist */
+    CORRAL_OPF_SRC_IN_ROOT = 1 << 2, /* src is a path inside the new root */
+    CORRAL_OPF_NOSUID = 1 << 3,
+    CORRAL_OPF_NODEV = 1 << 4,
+    CORRAL_OPF_NOEXEC = 1 << 5,
+};
+
+struct corral_op {
+    int kind;
+    int flags;
+    const char *src;
+    const char *dst;
+    const char *data;
+    size_t data_len;
+    unsigned int mode;
+};
+
+struct corral_rlimit {
+    int resource;
+    uint64_t soft;
+    uint64_t hard;
+};
+
+/* Everything the child needs, prepared by the parent. Pointers stay valid until corral_spawn returns. */
+struct corral_spawn_attrs {
+    int use_clone3;              /* try clone3 first (needed for CLONE_INTO_CGROUP) */
+    int cgroup_fd;               /* cgroup v2 directory to spawn into, or -1 */
+    uint64_t namespaces;         /* CLONE_NEW* flags; CLONE_NEWCGROUP is unshared by the child after placement */
+
+    int sync_fd;                 /* child reads one byte "go" after uid/gid maps and cgroups are in place */
+    int error_fd;                /* child writes a struct corral_child_error on failure (CLOEXEC) */
+    int status_fd;               /* init writes the workload's wait status (int) before exiting */
+
+    const char *staging_dir;     /* host directory on which the new root is assembled (in the child's mount ns) */
+    const char *root_source;     /* NULL: a fresh tmpfs root (root_tmpfs_data); else a directory bound read-only */
+    const char *root_tmpfs_data;
+    const struct corral_op *ops;
+    size_t op_count;
+
+    const char *hostname;
+    const char *cwd;
+    int loopback_up;
+
+    const struct corral_rlimit *rlimits;
+    size_t rlimit_count;
+    int last_cap;                /* highest capability number the kernel knows */
+    const void *seccomp_filter;  /* struct sock_filter[], or NULL for none */
+    unsigned short seccomp_len;  /* number of instructions */
+
+    const int *child_fds;        /* child_fds[i] becomes fd i in the workload (0, 1, 2, then declared fds) */
+    size_t child_fd_count;
+    const char *exec_file;       /* absolute path, or a name searched in search_path */
+    const char *search_path;     /* PATH used for a bare exec_file */
+    char *const *argv;
+    char *const *envp;
+};
+
+struct corral_spawn_result {
+    pid_t pid;                   /* the sandbox's init, in the caller's pid namespace */
+    int pidfd;                   /* pidfd of the init (CLOEXEC) */
+    int used_clone3;
+    int into_cgroup;             /* the child was created inside cgroup_fd */
+};
+
+/* Steps of the child sequence, reported with errno when one fails. Keep in step with SpawnStep.swift. */
+enum corral_step {
+    CORRAL_STEP_SYNC = 1,
+    CORRAL_STEP_SETRESGID,
+    CORRAL_STEP_SETRESUID,
+    CORRAL_STEP_UNSHARE_CGROUP,
+    CORRAL_STEP_MOUNT_PRIVATE,
+    CORRAL_STEP_ROOT_MOUNT,
+    CORRAL_STEP_ROOT_OPEN,
+    CORRAL_STEP_OP,
+    CORRAL_STEP_PIVOT_ROOT,
+    CORRAL_STEP_UMOUNT_OLD_ROOT,
+    CORRAL_STEP_CHDIR,
+    CORRAL_STEP_SETHOSTNAME,
+    CORRAL_STEP_LOOPBACK,
+    CORRAL_STEP_RLIMIT,
+    CORRAL_STEP_SETSID,
+    CORRAL_STEP_CAP_BOUNDING,
+    CORRAL_STEP_CAP_AMBIENT,
+    CORRAL_STEP_SECUREBITS,
+    CORRAL_STEP_CAPSET,
+    CORRAL_STEP_NO_NEW_PRIVS,
+    CORRAL_STEP_DUMPABLE,
+    CORRAL_STEP_SIGNALS,
+    CORRAL_STEP_SECCOMP,
+    CORRAL_STEP_FORK,
+    CORRAL_STEP_FDS,
+    CORRAL_STEP_EXECVE,
+    CORRAL_STEP_PDEATHSIG,
+};
+
+struct corral_child_error {
+    int32_t step;
+    int32_t op_index;            /* index into ops for CORRAL_STEP_OP, else -1 */
+    int32_t error;               /* errno */
+};
+
+/* Clones the sandbox's init into new namespaces and returns in the parent at once. The caller then writes
+ * the uid/gid maps, places the child in its cgroups, writes one byte to the other end of sync_fd, and
+ * reads error_fd until EOF (exec succeeded) or a corral_child_error. Returns 0, or -1 with errno set. */
+int corral_spawn(const struct corral_spawn_attrs *attrs, struct corral_spawn_result *result);
+
+/* Raw syscalls glibc does not wrap on every supported release. Each returns -1 with errno set on failure. */
+int corral_pidfd_send_signal(int pidfd, int sig);
+int corral_pidfd_open(pid_t pid);
+int corral_pipe_cloexec(int fds[2]);
+int corral_clone3_supported(void);
+
+/* CLONE_NEWUSER | NEWPID | NEWNS | NEWNET | NEWIPC | NEWUTS | NEWCGROUP: every namespace a sandbox gets. */
+uint64_t corral_sandbox_namespaces(void);
+
 #endif

@@ -1,0 +1,146 @@
+/* child.c: the ordered recipe run by the sandbox's init between clone and the workload's execve.
+ *
+ * Order matters and each line is one concern: identity, cgroup namespace, root filesystem, uts, network,
+ * limits, session, capabilities, no_new_privs, seccomp (last, so nothing after it needs a filtered call
+ * beyond what every workload may do), then the init forks the workload. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#ifndef PR_CAP_AMBIENT
+#define PR_CAP_AMBIENT 47
+#define PR_CAP_AMBIENT_CLEAR_ALL 4
+#endif
+/* securebits: no root privilege at exec, no capability fixups on setuid, all locked. */
+#define CORRAL_SECUREBITS 0x2f /* NOROOT|NOROOT_LOCKED|NO_SETUID_FIXUP|NO_SETUID_FIXUP_LOCKED|KEEP_CAPS_LOCKED */
+
+void corral_fail(const struct corral_spawn_attrs *a, int step, int op_index) {
+    struct corral_child_error e;
+    e.step = step;
+    e.op_index = op_index;
+    e.error = errno;
+    ssize_t ignored = write(a->error_fd, &e, sizeof e);
+    (void)ignored;
+    _exit(127);
+}
+
+static void reset_signals(void) {
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; sig++) {
+        if (sig == SIGKILL || sig == SIGSTOP) continue;
+        sigaction(sig, &dfl, NULL); /* fails harmlessly for glibc-reserved signals */
+    }
+}
+
+static void wait_for_parent(const struct corral_spawn_attrs *a) {
+    char go = 0;
+    ssize_t n;
+    do {
+        n = read(a->sync_fd, &go, 1);
+    } while (n < 0 && errno == EINTR);
+    if (n != 1) {
+        /* The parent died or gave up before releasing us. */
+        if (n == 0) errno = EPIPE;
+        corral_fail(a, CORRAL_STEP_SYNC, -1);
+    }
+}
+
+/* setresuid cleared the parent-death signal: set it again, then make sure the parent is still there (it
+ * keeps its end of the sync pipe open until the workload has exec'd, so EOF means it died). */
+static void rearm_parent_death_signal(const struct corral_spawn_attrs *a) {
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) corral_fail(a, CORRAL_STEP_PDEATHSIG, -1);
+    int flags = fcntl(a->sync_fd, F_GETFL);
+    fcntl(a->sync_fd, F_SETFL, flags | O_NONBLOCK);
+    char c;
+    if (read(a->sync_fd, &c, 1) == 0) {
+        errno = EPIPE;
+        corral_fail(a, CORRAL_STEP_SYNC, -1);
+    }
+    close(a->sync_fd);
+}
+
+static void become_root_in_namespace(const struct corral_spawn_attrs *a) {
+    if (setresgid(0, 0, 0) != 0) corral_fail(a, CORRAL_STEP_SETRESGID, -1);
+    if (setresuid(0, 0, 0) != 0) corral_fail(a, CORRAL_STEP_SETRESUID, -1);
+}
+
+static void bring_up_loopback(const struct corral_spawn_attrs *a) {
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0) corral_fail(a, CORRAL_STEP_LOOPBACK, -1);
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    memcpy(ifr.ifr_name, "lo", 3);
+    ifr.ifr_flags = IFF_UP | IFF_RUNNING;
+    if (ioctl(s, SIOCSIFFLAGS, &ifr) != 0) corral_fail(a, CORRAL_STEP_LOOPBACK, -1);
+    close(s);
+}
+
+static void apply_rlimits(const struct corral_spawn_attrs *a) {
+    for (size_t i = 0; i < a->rlimit_count; i++) {
+        struct rlimit rl = {.rlim_cur = a->rlimits[i].soft, .rlim_max = a->rlimits[i].hard};
+        if (setrlimit(a->rlimits[i].resource, &rl) != 0) corral_fail(a, CORRAL_STEP_RLIMIT, (int)i);
+    }
+}
+
+static void drop_capabilities(const struct corral_spawn_attrs *a) {
+    for (int cap = 0; cap <= a->last_cap; cap++) {
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL)
+            corral_fail(a, CORRAL_STEP_CAP_BOUNDING, cap);
+    }
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL)
+        corral_fail(a, CORRAL_STEP_CAP_AMBIENT, -1);
+    if (prctl(PR_SET_SECUREBITS, CORRAL_SECUREBITS, 0, 0, 0) != 0) corral_fail(a, CORRAL_STEP_SECUREBITS, -1);
+    struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+    struct __user_cap_data_struct data[2];
+    memset(data, 0, sizeof data);
+    if (syscall(SYS_capset, &header, data) != 0) corral_fail(a, CORRAL_STEP_CAPSET, -1);
+}
+
+static void load_seccomp(const struct corral_spawn_attrs *a) {
+    if (a->seccomp_filter == NULL) return;
+    struct sock_fprog prog = {.len = a->seccomp_len, .filter = (struct sock_filter *)a->seccomp_filter};
+    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) corral_fail(a, CORRAL_STEP_SECCOMP, -1);
+}
+
+void corral_child(const struct corral_spawn_attrs *a) {
+    reset_signals();
+    /* Die with the supervisor thread that cloned us; the sync read below notices a parent that died first. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) corral_fail(a, CORRAL_STEP_PDEATHSIG, -1);
+    wait_for_parent(a);
+
+    become_root_in_namespace(a);
+    rearm_parent_death_signal(a);
+    if (a->namespaces & CLONE_NEWCGROUP) {
+        /* Unshared only now, so the namespace's root is the sandbox's own cgroup on v1 hosts as well. */
+        if (unshare(CLONE_NEWCGROUP) != 0) corral_fail(a, CORRAL_STEP_UNSHARE_CGROUP, -1);
+    }
+    corral_setup_root(a);
+    if (a->hostname && sethostname(a->hostname, corral_strlen(a->hostname)) != 0)
+        corral_fail(a, CORRAL_STEP_SETHOSTNAME, -1);
+    if (a->loopback_up) bring_up_loopback(a);
+    apply_rlimits(a);
+    if (setsid() < 0) corral_fail(a, CORRAL_STEP_SETSID, -1);
+    drop_capabilities(a);
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) corral_fail(a, CORRAL_STEP_NO_NEW_PRIVS, -1);
+    /* The workload (same uid) must not reach the init through /proc/1/mem or ptrace. */
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) corral_fail(a, CORRAL_STEP_DUMPABLE, -1);
+    load_seccomp(a);
+    corral_run_init(a);
+}

@@ -1,0 +1,23 @@
+/* Internal to the child sequence: shared between child.c, mounts.c, init.c and spawn.c. */
+#ifndef CORRAL_INTERNAL_H
+#define CORRAL_INTERNAL_H
+
+#include "corral.h"
+
+/* Reports (step, op, errno) on the error pipe and ends the child. errno is read here and nowhere else. */
+__attribute__((noreturn)) void corral_fail(const struct corral_spawn_attrs *a, int step, int op_index);
+
+/* The whole ordered recipe, run by the cloned child; never returns. */
+__attribute__((noreturn)) void corral_child(const struct corral_spawn_attrs *a);
+
+/* Assembles the new root on staging_dir, pivots into it and detaches the old root. */
+void corral_setup_root(const struct corral_spawn_attrs *a);
+
+/* Forks the workload (which sets up its fds and execs) and stays as the reaping, forwarding pid 1. */
+__attribute__((noreturn)) void corral_run_init(const struct corral_spawn_attrs *a);
+
+/* Async-signal-safe string helpers. */
+size_t corral_strlen(const char *s);
+char *corral_format_fd_path(char *buf, size_t size, int fd); /* "/proc/self/fd/N" */
+
+#endif

@@ -1,1 +1,0 @@
-int corral_placeholder(void) { return 0; }

@@ -1,0 +1,110 @@
+/* spawn.c: clones the sandbox's init (parent side). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+
+struct corral_clone_args {
+    uint64_t flags;
+    uint64_t pidfd;
+    uint64_t child_tid;
+    uint64_t parent_tid;
+    uint64_t exit_signal;
+    uint64_t stack;
+    uint64_t stack_size;
+    uint64_t tls;
+    uint64_t set_tid;
+    uint64_t set_tid_size;
+    uint64_t cgroup;
+};
+
+int corral_pidfd_send_signal(int pidfd, int sig) {
+    return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
+int corral_pipe_cloexec(int fds[2]) {
+    return pipe2(fds, O_CLOEXEC);
+}
+
+int corral_pidfd_open(pid_t pid) {
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+uint64_t corral_sandbox_namespaces(void) {
+    return CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
+}
+
+int corral_clone3_supported(void) {
+    /* clone3 with a zero-sized argument is refused with EINVAL when the syscall exists. */
+    long rc = syscall(SYS_clone3, NULL, 0);
+    return rc == -1 && errno != ENOSYS;
+}
+
+/* Returns the child's pid in the parent, 0 in the child, -1 with errno on failure. */
+static pid_t clone_child(const struct corral_spawn_attrs *a, struct corral_spawn_result *r, int *pidfd) {
+    uint64_t flags = (a->namespaces & ~(uint64_t)CLONE_NEWCGROUP) | CLONE_PIDFD;
+    if (a->use_clone3) {
+        struct corral_clone_args args;
+        memset(&args, 0, sizeof args);
+        args.flags = flags;
+        args.pidfd = (uint64_t)(uintptr_t)pidfd;
+        args.exit_signal = SIGCHLD;
+        if (a->cgroup_fd >= 0) {
+            args.flags |= CLONE_INTO_CGROUP;
+            args.cgroup = (uint64_t)a->cgroup_fd;
+        }
+        long pid = syscall(SYS_clone3, &args, sizeof args);
+        if (pid >= 0) {
+            r->used_clone3 = 1;
+            r->into_cgroup = a->cgroup_fd >= 0;
+            return (pid_t)pid;
+        }
+        if (errno != ENOSYS && errno != E2BIG && !(errno == EINVAL && a->cgroup_fd >= 0)) return -1;
+    }
+    /* clone(2) on x86_64: flags, stack, parent_tid (receives the pidfd with CLONE_PIDFD), child_tid, tls. */
+    long pid = syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, pidfd, NULL, NULL);
+    r->used_clone3 = 0;
+    r->into_cgroup = 0;
+    return (pid_t)pid;
+}
+
+int corral_spawn(const struct corral_spawn_attrs *a, struct corral_spawn_result *r) {
+    sigset_t all, old;
+    sigfillset(&all);
+    /* No signal handler of the parent may run in the child before it resets them. */
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int pidfd = -1;
+    pid_t pid = clone_child(a, r, &pidfd);
+    if (pid == 0) corral_child(a); /* never returns */
+    int saved = errno;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (pid < 0) {
+        errno = saved;
+        return -1;
+    }
+    r->pid = pid;
+    r->pidfd = pidfd;
+    return 0;
+}

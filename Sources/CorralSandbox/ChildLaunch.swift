@@ -1,0 +1,163 @@
+import CCorral
+import CorralCgroups
+import CorralSeccomp
+import CorralSystem
+import Foundation
+
+/// One launch, parent side: prepares the C attrs, clones on the spawn thread, writes the id maps, places
+/// the child in its cgroup, releases it, and waits for its exec (or its error record).
+struct ChildLaunch {
+    let launcher: SandboxLauncher
+    let spec: SandboxSpec
+    let plan: MountPlan
+    let program: SeccompProgram?
+    let cgroup: Cgroup
+    let stdio: SandboxStdio
+    let started: UInt64
+
+    func run() throws(SandboxError) -> SandboxProcess {
+        // Every fd opened here; each is closed on the way out unless handed to the SandboxProcess.
+        var owned: [Int32] = []
+        defer { owned.forEach(FileDescriptor.close) }
+        let sync, errors, status: (read: Int32, write: Int32)
+        var cgroupFD: Int32 = -1
+        do {
+            sync = try FileDescriptor.pipe()
+            owned += [sync.read, sync.write]
+            errors = try FileDescriptor.pipe()
+            owned += [errors.read, errors.write]
+            status = try FileDescriptor.pipe()
+            owned += [status.read, status.write]
+            if launcher.clone3Supported, let path = cgroup.unifiedPath {
+                cgroupFD = try FileDescriptor.open(path, O_DIRECTORY | O_RDONLY)
+                owned.append(cgroupFD)
+            }
+        } catch {
+            throw .host(error)
+        }
+
+        let spawned = withAttrs(cgroupFD: cgroupFD, sync: sync.read, error: errors.write, status: status.write) { attrs in
+            SpawnThread.shared.run { () -> (rc: Int32, errno: Int32, result: corral_spawn_result) in
+                var r = corral_spawn_result()
+                var a = attrs
+                let rc = corral_spawn(&a, &r)
+                return (rc, rc == 0 ? 0 : errno, r)
+            }
+        }
+        let result = spawned.result
+        guard spawned.rc == 0 else { throw .host(SystemError(stage: "clone", errno: spawned.errno)) }
+        // The child holds its own copies of its ends now; the status pipe's read end moves to the process.
+        for fd in [sync.read, errors.write, status.write, cgroupFD] { FileDescriptor.close(fd) }
+        owned = [errors.read, sync.write]
+        let process = SandboxProcess(pid: result.pid, pidfd: result.pidfd, statusFD: status.read, cgroup: cgroup,
+                                     started: started, timeoutMilliseconds: spec.limits.timeoutMilliseconds,
+                                     usedClone3: result.used_clone3 != 0, spawnedIntoCgroup: result.into_cgroup != 0)
+        do {
+            try release(pid: result.pid, intoCgroup: result.into_cgroup != 0, sync: sync.write)
+            try waitForExec(errors.read)
+        } catch {
+            process.abandon()
+            throw error
+        }
+        return process
+    }
+
+    /// Writes the id maps, joins the cgroup (unless clone3 already did), then lets the child go.
+    private func release(pid: Int32, intoCgroup: Bool, sync: Int32) throws(SandboxError) {
+        let id = spec.identity
+        do {
+            try FileSystem.write("0 \(id.hostUID) 1\n", to: "/proc/\(pid)/uid_map")
+            try FileSystem.write("deny", to: "/proc/\(pid)/setgroups")
+            try FileSystem.write("0 \(id.hostGID) 1\n", to: "/proc/\(pid)/gid_map")
+        } catch {
+            throw .host(error)
+        }
+        if !intoCgroup {
+            do {
+                try cgroup.attach(pid: pid)
+            } catch let error as SystemError {
+                throw .host(error)
+            } catch {
+                throw .host(SystemError(stage: "attach to cgroup: \(error)", errno: EIO))
+            }
+        }
+        var go: UInt8 = 1
+        do {
+            try withUnsafeBytes(of: &go) { (p) throws(SystemError) in try FileDescriptor.writeAll(sync, p) }
+        } catch {
+            throw .host(error)
+        }
+    }
+
+    /// EOF on the error pipe means the exec succeeded (CLOEXEC closed the last copy); a record means a step failed.
+    private func waitForExec(_ fd: Int32) throws(SandboxError) {
+        var record = corral_child_error()
+        let size = MemoryLayout<corral_child_error>.size
+        let n: Int
+        do {
+            n = try withUnsafeMutableBytes(of: &record) { (p) throws(SystemError) in try FileDescriptor.read(fd, into: p) }
+        } catch {
+            throw .host(error)
+        }
+        if n == 0 { return }
+        guard n == size else { throw .child(step: "read the child's error record", errno: EIO) }
+        var step = SpawnStep.name(record.step)
+        if record.step == Int32(CORRAL_STEP_OP.rawValue), record.op_index >= 0, Int(record.op_index) < plan.operations.count {
+            step = plan.operations[Int(record.op_index)].stepName
+        } else if record.step == Int32(CORRAL_STEP_EXECVE.rawValue) {
+            step = "execve \(spec.argv[0])"
+        }
+        throw .child(step: step, errno: record.error)
+    }
+
+    /// Builds the C attrs (every pointer owned by one arena that outlives the call).
+    private func withAttrs<T>(cgroupFD: Int32, sync: Int32, error: Int32, status: Int32,
+                              _ body: (corral_spawn_attrs) -> T) -> T {
+        let arena = CStringArena()
+        let ops = plan.operations.map { op in
+            corral_op(kind: op.kind.rawValue, flags: op.flags.rawValue, src: arena.optionalString(op.source),
+                      dst: arena.string(op.destination), data: op.data.isEmpty ? nil : arena.bytes(op.data),
+                      data_len: op.kind == .file ? op.data.count : 0, mode: op.mode)
+        }
+        var rlimits = [corral_rlimit(resource: Int32(RLIMIT_NOFILE.rawValue), soft: spec.limits.openFiles, hard: spec.limits.openFiles),
+                       corral_rlimit(resource: Int32(RLIMIT_CORE.rawValue), soft: 0, hard: 0)]
+        if let fsize = spec.limits.fileSizeBytes {
+            rlimits.append(corral_rlimit(resource: Int32(RLIMIT_FSIZE.rawValue), soft: fsize, hard: fsize))
+        }
+        let environment = spec.effectiveEnvironment
+        let searchPath = environment.last(where: { $0.hasPrefix("PATH=") }).map { String($0.dropFirst(5)) }
+        let childFDs = [stdio.stdin, stdio.stdout, stdio.stderr] + stdio.extra
+        var attrs = corral_spawn_attrs()
+        attrs.use_clone3 = launcher.clone3Supported ? 1 : 0
+        attrs.cgroup_fd = cgroupFD
+        attrs.namespaces = corral_sandbox_namespaces()
+        attrs.sync_fd = sync
+        attrs.error_fd = error
+        attrs.status_fd = status
+        attrs.staging_dir = arena.string(launcher.configuration.stagingDirectory)
+        attrs.root_source = arena.optionalString(plan.rootSource)
+        attrs.root_tmpfs_data = arena.string(MountPlan.rootTmpfsOptions)
+        attrs.ops = arena.array(ops)
+        attrs.op_count = ops.count
+        attrs.hostname = arena.string(spec.hostname)
+        attrs.cwd = arena.string(spec.workingDirectory)
+        attrs.loopback_up = spec.network == .loopback ? 1 : 0
+        attrs.rlimits = arena.array(rlimits)
+        attrs.rlimit_count = rlimits.count
+        attrs.last_cap = launcher.lastCapability
+        attrs.child_fds = arena.array(childFDs)
+        attrs.child_fd_count = childFDs.count
+        attrs.exec_file = arena.string(spec.argv[0])
+        attrs.search_path = arena.optionalString(searchPath)
+        attrs.argv = arena.stringArray(spec.argv)
+        attrs.envp = arena.stringArray(environment)
+        if let program, program.instructionCount > 0 {
+            return program.withUnsafeFilter { filter, count in
+                attrs.seccomp_filter = filter
+                attrs.seccomp_len = UInt16(count)
+                return withExtendedLifetime(arena) { body(attrs) }
+            }
+        }
+        return withExtendedLifetime(arena) { body(attrs) }
+    }
+}

@@ -1,0 +1,58 @@
+/// One step of assembling the sandbox's root, run in order by the child (see `corral_op` in corral.h).
+/// Destinations are relative to the new root.
+struct MountOperation: Equatable, Sendable {
+    enum Kind: Int32, Sendable {
+        case makeDirectory = 1, bind, tmpfs, proc, file, symlink, remountReadOnly
+    }
+
+    struct Flags: OptionSet, Equatable, Sendable {
+        let rawValue: Int32
+        static let readOnly = Flags(rawValue: 1 << 0)
+        static let optional = Flags(rawValue: 1 << 1)
+        static let sourceInRoot = Flags(rawValue: 1 << 2)
+        static let noSUID = Flags(rawValue: 1 << 3)
+        static let noDev = Flags(rawValue: 1 << 4)
+        static let noExec = Flags(rawValue: 1 << 5)
+        static let hardened: Flags = [.noSUID, .noDev]
+    }
+
+    var kind: Kind
+    var flags: Flags = []
+    var source: String? = nil
+    var destination: String
+    var data: [UInt8] = []
+    var mode: UInt32 = 0o755
+
+    /// How a failure of this step is named to the user.
+    var stepName: String {
+        switch kind {
+        case .makeDirectory: return "mkdir /\(destination)"
+        case .bind: return "bind \(source ?? "?") on /\(destination)"
+        case .tmpfs: return "mount tmpfs on /\(destination)"
+        case .proc: return "mount proc on /\(destination)"
+        case .file: return "create /\(destination)"
+        case .symlink: return "symlink /\(destination)"
+        case .remountReadOnly: return "remount /\(destination == "." ? "" : destination) read-only"
+        }
+    }
+
+    static func mkdir(_ path: String, mode: UInt32 = 0o755) -> MountOperation {
+        MountOperation(kind: .makeDirectory, destination: path, mode: mode)
+    }
+
+    static func bind(_ source: String, on destination: String, _ flags: Flags) -> MountOperation {
+        MountOperation(kind: .bind, flags: flags, source: source, destination: destination)
+    }
+
+    static func tmpfs(on destination: String, options: String, _ flags: Flags) -> MountOperation {
+        MountOperation(kind: .tmpfs, flags: flags, destination: destination, data: Array(options.utf8) + [0])
+    }
+
+    static func file(_ path: String, contents: String, mode: UInt32 = 0o644) -> MountOperation {
+        MountOperation(kind: .file, destination: path, data: Array(contents.utf8), mode: mode)
+    }
+
+    static func symlink(_ path: String, to target: String) -> MountOperation {
+        MountOperation(kind: .symlink, source: target, destination: path)
+    }
+}

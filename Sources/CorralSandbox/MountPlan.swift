@@ -1,0 +1,99 @@
+/// Turns a spec into the ordered root-filesystem operations the child applies (prepare in the parent,
+/// apply in the child). Pure apart from the `PathInspector`, so every plan can be unit-tested.
+struct MountPlan: Equatable, Sendable {
+    /// The new root: nil for a fresh tmpfs, else a directory bound read-only.
+    var rootSource: String?
+    var operations: [MountOperation]
+
+    static let rootTmpfsOptions = "size=1m,nr_inodes=4096,mode=0755"
+
+    static func make(for spec: SandboxSpec, inspector: PathInspector = HostPathInspector()) throws(SandboxSpecError) -> MountPlan {
+        var ops: [MountOperation] = []
+        let rootSource: String?
+        switch spec.rootFilesystem {
+        case .host:
+            rootSource = nil
+            ops += HostRoot.operations(hostname: spec.hostname, inspector: inspector)
+        case let .directory(path):
+            guard let resolved = inspector.resolved(path), inspector.kind(of: resolved) == .directory else {
+                throw .invalid("rootfs", "'\(path)' is not a directory")
+            }
+            // The root is read-only: the mount points must already be real directories (never symlinks,
+            // which could point a mount outside the root).
+            for mountPoint in ["proc", "dev", "tmp"] {
+                guard inspector.kind(of: resolved + "/" + mountPoint) == .directory else {
+                    throw .invalid("rootfs", "\(resolved)/\(mountPoint) must be an ordinary directory")
+                }
+            }
+            rootSource = resolved
+        }
+        ops += ProcFilesystem.operations()
+        ops += DevFilesystem.operations(shmBytes: spec.limits.shmBytes)
+        ops.append(.tmpfs(on: "tmp", options: "size=\(spec.limits.tmpBytes),mode=1777", .hardened))
+        for bind in spec.binds {
+            ops += try bindOperations(bind, rootSource: rootSource, inspector: inspector)
+        }
+        if rootSource == nil {
+            ops.append(MountOperation(kind: .remountReadOnly, destination: "."))
+        }
+        return MountPlan(rootSource: rootSource, operations: ops)
+    }
+
+    /// The operations for one extra bind: create the mount point where the root is ours to write, then bind.
+    static func bindOperations(_ bind: BindMount, rootSource: String?, inspector: PathInspector) throws(SandboxSpecError) -> [MountOperation] {
+        guard let source = inspector.resolved(bind.source) else {
+            throw .invalid("bind", "source '\(bind.source)' does not exist")
+        }
+        let sourceKind = inspector.kind(of: source)
+        guard sourceKind == .directory || sourceKind == .file else {
+            throw .invalid("bind", "source '\(bind.source)' must be a directory or a regular file")
+        }
+        var ops: [MountOperation] = []
+        let prefixes = SandboxPath.prefixes(bind.destination)
+        for (index, prefix) in prefixes.enumerated() {
+            let isLast = index == prefixes.count - 1
+            switch try existing(prefix, rootSource: rootSource, inspector: inspector) {
+            case .symlink:
+                throw .invalid("bind", "destination '\(bind.destination)': /\(prefix) is a symlink")
+            case .missing:
+                guard rootSource == nil, isCreatable(prefix, inspector: inspector) else {
+                    throw .invalid("bind", "destination '\(bind.destination)': /\(prefix) does not exist in the read-only root")
+                }
+                ops.append(isLast && sourceKind == .file ? .file(prefix, contents: "", mode: 0o644) : .mkdir(prefix))
+            case .directory:
+                if isLast && sourceKind == .file { throw .invalid("bind", "destination '\(bind.destination)' is a directory but the source is a file") }
+            case .file:
+                if !isLast { throw .invalid("bind", "destination '\(bind.destination)': /\(prefix) is not a directory") }
+                if sourceKind == .directory { throw .invalid("bind", "destination '\(bind.destination)' is a file but the source is a directory") }
+            case .other:
+                throw .invalid("bind", "destination '\(bind.destination)': /\(prefix) is not a directory or file")
+            }
+        }
+        var flags: MountOperation.Flags = .hardened
+        if bind.readOnly { flags.insert(.readOnly) }
+        ops.append(.bind(source, on: SandboxPath.relative(bind.destination), flags))
+        return ops
+    }
+
+    /// What a path in the new root will be before extra binds: for a directory root, what is on disk; for
+    /// the host root, what HostRoot creates or binds (looking into bound host trees where needed).
+    private static func existing(_ relative: String, rootSource: String?, inspector: PathInspector) throws(SandboxSpecError) -> PathKind {
+        if let rootSource { return inspector.kind(of: rootSource + "/" + relative) }
+        if relative == "tmp" { return .directory }
+        let top = String(relative.split(separator: "/").first ?? "")
+        switch HostRoot.entry(named: top, inspector: inspector) {
+        case nil: return .missing
+        case .symlink?: return .symlink(target: "")
+        case .created?: return relative == top ? .directory : .missing
+        case .bound(let hostPath)?:
+            return inspector.kind(of: hostPath + relative.dropFirst(top.count))
+        }
+    }
+
+    /// Under the host root only the tmpfs parts can take new mount points: anything not inside a bound host tree.
+    private static func isCreatable(_ relative: String, inspector: PathInspector) -> Bool {
+        let top = String(relative.split(separator: "/").first ?? "")
+        if case .bound? = HostRoot.entry(named: top, inspector: inspector) { return false }
+        return true
+    }
+}

@@ -1,0 +1,130 @@
+import CCap
+import CCorral
+import CorralCgroups
+import CorralSeccomp
+import CorralSystem
+import Foundation
+
+/// Starts sandboxes on this host. Holds what is detected once (cgroup layout, clone3, capability count)
+/// and what is prepared once (compiled seccomp programs), so each launch only does per-sandbox work.
+public final class SandboxLauncher: @unchecked Sendable {
+    public struct Configuration: Sendable {
+        /// The cgroup group Corral creates its sandboxes under (never touches others).
+        public var cgroupParent: String = "corral"
+        /// Where each sandbox assembles its root, inside its own mount namespace (shared name, private mounts).
+        public var stagingDirectory: String = "/run/corral/root"
+        public var cgroupRoot: String = "/sys/fs/cgroup"
+        public init() {}
+    }
+
+    public let configuration: Configuration
+    public let cgroupHost: CgroupHost
+    public let clone3Supported: Bool
+    let lastCapability: Int32
+    private let lock = NSLock()
+    private var seccompCache: [(SeccompProfile, SeccompProgram)] = []
+    private var counter = 0
+
+    /// Detects the host. Throws `SandboxError.unsupported` when sandboxes cannot run here (not root, ...).
+    public init(configuration: Configuration = Configuration()) throws(SandboxError) {
+        guard geteuid() == 0 else {
+            throw .unsupported("corral needs root to create sandboxes (user namespaces with a mapped host uid, cgroups)")
+        }
+        self.configuration = configuration
+        do {
+            cgroupHost = try CgroupHost.detect(root: configuration.cgroupRoot)
+        } catch {
+            throw .unsupported("no usable cgroup hierarchy at \(configuration.cgroupRoot): \(error)")
+        }
+        clone3Supported = corral_clone3_supported() != 0
+        lastCapability = Int32(cap_max_bits()) - 1
+        do {
+            for path in SandboxLauncher.parents(of: configuration.stagingDirectory) + [configuration.stagingDirectory] {
+                // 0755: the child runs as an unprivileged host uid and must traverse these to mount on them.
+                try FileSystem.makeDirectory(path, mode: 0o755, existOK: true)
+            }
+            // Sandboxes inherit the supervisor's supplementary groups, and setgroups is denied inside; the
+            // supervisor (root) needs none, so drop them once for every later sandbox.
+            try syscall("setgroups") { setgroups(0, nil) }
+        } catch {
+            throw .host(error)
+        }
+    }
+
+    private static func parents(of path: String) -> [String] {
+        SandboxPath.prefixes(path).dropLast().map { "/" + $0 }
+    }
+
+    /// The compiled filter for `profile`, compiled on first use.
+    func program(for profile: SeccompProfile) throws -> SeccompProgram {
+        lock.lock()
+        defer { lock.unlock() }
+        if let hit = seccompCache.first(where: { $0.0 == profile }) { return hit.1 }
+        let program = try SeccompCompiler.compile(profile)
+        seccompCache.append((profile, program))
+        return program
+    }
+
+    func nextSandboxName() -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        counter += 1
+        return "sbx-\(getpid())-\(counter)"
+    }
+
+    /// Starts `spec` with the given stdio (the caller keeps ownership of those fds). Returns once the
+    /// command has been exec'd inside the sandbox, or throws naming the step that failed.
+    public func launch(_ spec: SandboxSpec, stdio: SandboxStdio) throws(SandboxError) -> SandboxProcess {
+        let started = MonotonicClock.now()
+        do {
+            try spec.validate()
+        } catch {
+            throw .invalidSpec(error)
+        }
+        let plan: MountPlan
+        do {
+            plan = try MountPlan.make(for: spec)
+        } catch {
+            throw .invalidSpec(error)
+        }
+        let program: SeccompProgram?
+        do {
+            program = try spec.seccomp.map { try self.program(for: $0) }
+        } catch {
+            throw .invalidSpec(.invalid("seccomp", "\(error)"))
+        }
+        let cgroup: Cgroup
+        do {
+            cgroup = try Cgroup.create(host: cgroupHost, parent: configuration.cgroupParent, name: nextSandboxName(),
+                                       limits: CgroupLimits(memoryBytes: spec.limits.memoryBytes, cpuQuota: spec.limits.cpus,
+                                                            pidsMax: spec.limits.pids))
+        } catch let error as SystemError {
+            throw .host(error)
+        } catch {
+            throw .host(SystemError(stage: "create cgroup: \(error)", errno: EIO))
+        }
+        do {
+            return try ChildLaunch(launcher: self, spec: spec, plan: plan, program: program, cgroup: cgroup,
+                                   stdio: stdio, started: started).run()
+        } catch {
+            try? cgroup.killAll()
+            try? cgroup.remove()
+            throw error
+        }
+    }
+}
+
+/// The fds the command gets as 0, 1 and 2, then `extra` as 3, 4, ... The caller owns and closes them.
+public struct SandboxStdio: Sendable {
+    public var stdin: Int32
+    public var stdout: Int32
+    public var stderr: Int32
+    public var extra: [Int32]
+
+    public init(stdin: Int32, stdout: Int32, stderr: Int32, extra: [Int32] = []) {
+        self.stdin = stdin
+        self.stdout = stdout
+        self.stderr = stderr
+        self.extra = extra
+    }
+}

@@ -1,0 +1,141 @@
+import CCorral
+import CorralCgroups
+import CorralSystem
+import Foundation
+
+/// A running sandbox: its init's pid and pidfd, and its cgroup. `waitForExit` enforces the timeout,
+/// relays output, reaps the init, reads the cgroup's accounting and removes the cgroup.
+public final class SandboxProcess: @unchecked Sendable {
+    /// The sandbox's init, in the supervisor's pid namespace.
+    public let pid: Int32
+    let pidfd: Int32
+    let statusFD: Int32
+    public let cgroup: Cgroup
+    let started: UInt64
+    let timeoutMilliseconds: UInt64?
+    /// Whether clone3 was used, and whether the child was created directly inside its cgroup.
+    public let usedClone3: Bool
+    public let spawnedIntoCgroup: Bool
+    private var finished = false
+
+    init(pid: Int32, pidfd: Int32, statusFD: Int32, cgroup: Cgroup, started: UInt64, timeoutMilliseconds: UInt64?,
+         usedClone3: Bool, spawnedIntoCgroup: Bool) {
+        self.pid = pid
+        self.pidfd = pidfd
+        self.statusFD = statusFD
+        self.cgroup = cgroup
+        self.started = started
+        self.timeoutMilliseconds = timeoutMilliseconds
+        self.usedClone3 = usedClone3
+        self.spawnedIntoCgroup = spawnedIntoCgroup
+    }
+
+    /// Kills every process of the sandbox: the whole cgroup (so no fork escapes), then the init, whose death
+    /// also empties the pid namespace.
+    public func kill() {
+        try? cgroup.killAll()
+        _ = corral_pidfd_send_signal(pidfd, SIGKILL)
+    }
+
+    /// Kills and reaps a sandbox that failed to start, and releases what it held.
+    func abandon() {
+        kill()
+        var status: Int32 = 0
+        _ = try? syscall("waitpid") { waitpid(pid, &status, 0) }
+        finish()
+    }
+
+    private func finish() {
+        guard !finished else { return }
+        finished = true
+        FileDescriptor.close(pidfd)
+        FileDescriptor.close(statusFD)
+        try? cgroup.killAll()
+        try? cgroup.remove()
+    }
+
+    /// Waits for the command to end, copying each `relay.from` to `relay.to` meanwhile (the caller owns
+    /// both fds; `from` is read until EOF). Kills the whole tree when the timeout runs out.
+    public func waitForExit(relaying relays: [(from: Int32, to: Int32)] = []) -> SandboxReport {
+        let deadline = timeoutMilliseconds.map { started + $0 * 1_000_000 }
+        var timedOut = false
+        var exited = false
+        var open = relays
+        var exitedAt: UInt64 = 0
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while !exited || !open.isEmpty {
+            let now = MonotonicClock.now()
+            if exited && now - exitedAt > 2_000_000_000 { break } // a writer outlived the sandbox: stop relaying
+            var timeout: Int32 = -1
+            if let deadline, !timedOut {
+                timeout = deadline > now ? Int32(min((deadline - now) / 1_000_000 + 1, 60_000)) : 0
+            }
+            if exited { timeout = 250 }
+            var pollfds = open.map { pollfd(fd: $0.from, events: Int16(POLLIN), revents: 0) }
+            if !exited { pollfds.append(pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)) }
+            let ready = poll(&pollfds, nfds_t(pollfds.count), timeout)
+            if ready < 0 { continue } // EINTR
+            if let deadline, !timedOut, !exited, MonotonicClock.now() >= deadline {
+                timedOut = true
+                kill()
+            }
+            if !exited, let last = pollfds.last, last.revents != 0 {
+                exited = true
+                exitedAt = MonotonicClock.now()
+            }
+            var stillOpen: [(from: Int32, to: Int32)] = []
+            for (index, relay) in open.enumerated() {
+                guard pollfds[index].revents != 0 else {
+                    stillOpen.append(relay)
+                    continue
+                }
+                let n = buffer.withUnsafeMutableBytes { Glibc.read(relay.from, $0.baseAddress, $0.count) }
+                if n > 0 {
+                    buffer.withUnsafeBytes { p in try? FileDescriptor.writeAll(relay.to, UnsafeRawBufferPointer(rebasing: p[0..<n])) }
+                    stillOpen.append(relay)
+                } else if n < 0 && (errno == EINTR || errno == EAGAIN) {
+                    stillOpen.append(relay)
+                }
+            }
+            open = stillOpen
+        }
+        let ended = MonotonicClock.now()
+        var initStatus: Int32 = 0
+        _ = try? syscall("waitpid") { waitpid(pid, &initStatus, 0) }
+        let workloadStatus = readWorkloadStatus()
+        let stats = cgroup.stats()
+        finish()
+
+        // The init reports the command's wait status; without one (the init was killed) the init's counts.
+        let status = workloadStatus ?? initStatus
+        var exitCode: Int32
+        var signal: Int32?
+        if status & 0x7f == 0 {
+            exitCode = (status >> 8) & 0xff
+        } else {
+            signal = status & 0x7f
+            exitCode = 128 + (status & 0x7f)
+        }
+        return SandboxReport(
+            exitCode: exitCode, signal: signal, timedOut: timedOut, oomKilled: stats.oomKills > 0,
+            durationMs: Double(ended - started) / 1_000_000,
+            maxMemoryBytes: stats.peakMemoryBytes,
+            cpuTimeMs: stats.cpuTimeNanoseconds.map { Double($0) / 1_000_000 })
+    }
+
+    private func readWorkloadStatus() -> Int32? {
+        var status: Int32 = 0
+        let n = withUnsafeMutableBytes(of: &status) { p in
+            try? FileDescriptor.setNonBlocking(statusFD)
+            return (try? FileDescriptor.read(statusFD, into: p)) ?? 0
+        }
+        return n == MemoryLayout<Int32>.size ? status : nil
+    }
+
+    deinit {
+        if !finished {
+            kill()
+            finish()
+        }
+    }
+}

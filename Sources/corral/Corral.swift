@@ -1,0 +1,31 @@
+import ArgumentParser
+import Foundation
+
+@main
+struct Corral: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "corral",
+        abstract: "A self-hosted function executor: every command runs in a Linux sandbox (namespaces, cgroups, seccomp).",
+        subcommands: [RunCommand.self, DoctorCommand.self, BenchCommand.self]
+    )
+
+    /// ArgumentParser exits 64 (EX_USAGE) on bad options; Corral's contract is 2, like most Unix tools.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
+}
+
+/// Writes a line to stderr.
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}
