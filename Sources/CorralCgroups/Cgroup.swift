@@ -36,7 +36,7 @@ public final class Cgroup: @unchecked Sendable {
     }
 
     /// `create` with the kernel as a seam, for unit tests over fake trees.
-    static func create(host: CgroupHost, parent: String, name: String, limits: CgroupLimits,
+    static func create(host: CgroupHost, parent: String = "corral", name: String, limits: CgroupLimits,
                        kernel: any CgroupKernel) throws(SystemError) -> Cgroup {
         for component in [parent, name] where !CgroupFormat.isValidName(component) {
             throw SystemError(stage: "cgroup name \"\(component)\" (must be one path component)", errno: EINVAL)
