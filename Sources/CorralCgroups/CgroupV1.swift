@@ -1,0 +1,127 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CorralSystem
+
+/// A sandbox's group on cgroup v1: `hierarchy/parent/name` in each hierarchy Corral uses. Comounted
+/// controllers (cpu,cpuacct) share one directory.
+struct CgroupV1: CgroupBackend {
+    let kernel: any CgroupKernel
+    /// Controller name to the group's directory in that controller's hierarchy.
+    let paths: [String: String]
+    let directories: [String]
+
+    var unifiedPath: String? { nil }
+
+    /// Creates `parent` and `parent/name` in every hierarchy (once per distinct hierarchy). On failure
+    /// removes the directories it created.
+    static func create(host: CgroupHost, parent: String, name: String, kernel: any CgroupKernel,
+                       transaction: inout DirectoryTransaction) throws(SystemError) -> CgroupV1 {
+        var paths: [String: String] = [:]
+        var directories: [String] = []
+        var byHierarchy: [String: String] = [:]  // canonical hierarchy root -> group directory
+        for controller in CgroupHost.v1Controllers {
+            guard let hierarchy = host.hierarchies[controller] else { continue }
+            let canonical = canonicalPath(hierarchy)
+            if let existing = byHierarchy[canonical] {
+                paths[controller] = existing
+                continue
+            }
+            let parentPath = hierarchy + "/" + parent
+            let path = parentPath + "/" + name
+            try transaction.makeDirectory(parentPath, existOK: true)
+            try transaction.makeDirectory(path, existOK: false)
+            byHierarchy[canonical] = path
+            paths[controller] = path
+            directories.append(path)
+        }
+        return CgroupV1(kernel: kernel, paths: paths, directories: directories)
+    }
+
+    /// Resolves symlinks so "cpu" and "cpuacct" pointing at "cpu,cpuacct" count once.
+    static func canonicalPath(_ path: String) -> String {
+        guard let resolved = realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    private func file(_ controller: String, _ name: String) -> String? {
+        paths[controller].map { $0 + "/" + name }
+    }
+
+    private func require(_ controller: String, for limit: String) throws(SystemError) -> String {
+        guard let path = paths[controller] else {
+            throw SystemError(stage: "\(limit): no v1 \(controller) hierarchy mounted", errno: ENODEV)
+        }
+        return path
+    }
+
+    func applyLimits(_ limits: CgroupLimits) throws(SystemError) {
+        if let memory = paths["memory"] {
+            if let bytes = limits.memoryBytes {
+                // memsw must stay >= the memory limit: set the memory limit first.
+                try kernel.write(String(bytes), to: memory + "/memory.limit_in_bytes")
+                try kernel.writeIfPresent(String(bytes), to: memory + "/memory.memsw.limit_in_bytes")
+            }
+            try kernel.writeIfPresent("0", to: memory + "/memory.swappiness")
+        } else if limits.memoryBytes != nil {
+            _ = try require("memory", for: "memory limit")
+        }
+        if let cpus = limits.cpuQuota {
+            let cpu = try require("cpu", for: "cpu quota")
+            guard let quota = CgroupFormat.cpuQuotaMicroseconds(cpus: cpus) else {
+                throw SystemError(stage: "cpu quota \(cpus) for \(cpu)/cpu.cfs_quota_us", errno: EINVAL)
+            }
+            try kernel.write(String(CgroupFormat.cpuPeriodMicroseconds), to: cpu + "/cpu.cfs_period_us")
+            try kernel.write(String(quota), to: cpu + "/cpu.cfs_quota_us")
+        }
+        if let pids = limits.pidsMax {
+            let group = try require("pids", for: "pids limit")
+            guard pids >= 0 else { throw SystemError(stage: "pids.max \(pids) for \(group)", errno: EINVAL) }
+            try kernel.write(String(pids), to: group + "/pids.max")
+        }
+    }
+
+    func attach(pid: Int32) throws(SystemError) {
+        for directory in directories {
+            try kernel.write(String(pid), to: directory + "/cgroup.procs")
+        }
+    }
+
+    func stats() -> CgroupStats {
+        let oomControl = file("memory", "memory.oom_control").flatMap(kernel.readIfPresent).map(CgroupFormat.keyValues)
+        let pidsEvents = file("pids", "pids.events").flatMap(kernel.readIfPresent).map(CgroupFormat.keyValues)
+        return CgroupStats(
+            peakMemoryBytes: file("memory", "memory.max_usage_in_bytes").flatMap(kernel.readIfPresent)
+                .flatMap(CgroupFormat.number),
+            cpuTimeNanoseconds: file("cpuacct", "cpuacct.usage").flatMap(kernel.readIfPresent).flatMap(CgroupFormat.number),
+            oomKills: oomControl?["oom_kill"] ?? 0,
+            pidsMaxEvents: pidsEvents.map { $0["max"] ?? 0 })
+    }
+
+    /// `cgroup.procs` of the pids hierarchy, else the freezer's, else any: every hierarchy holds the same
+    /// processes once attach has run.
+    func processIDs() -> [Int32] {
+        let preferred = ["pids", "freezer"].compactMap { paths[$0] } + directories
+        guard let directory = preferred.first else { return [] }
+        return kernel.readIfPresent(directory + "/cgroup.procs").map(CgroupFormat.pids) ?? []
+    }
+
+    /// Freeze (and wait for FROZEN, so nothing forks while we enumerate), SIGKILL and SIGCONT every
+    /// process, thaw so the frozen tasks can act on the signal. Without a freezer, just the signals.
+    func killRound() throws(SystemError) {
+        let stateFile = file("freezer", "freezer.state")
+        if let stateFile {
+            try kernel.write("FROZEN", to: stateFile)
+            for _ in 0..<CgroupTiming.freezeRounds {
+                if kernel.readIfPresent(stateFile)?.trimmingWhitespace() == "FROZEN" { break }
+                kernel.pause(milliseconds: CgroupTiming.pollMilliseconds)
+            }
+        }
+        for pid in processIDs() {
+            kernel.signal(pid, SIGKILL)
+            kernel.signal(pid, SIGCONT)
+        }
+        if let stateFile { try kernel.write("THAWED", to: stateFile) }
+    }
+}
