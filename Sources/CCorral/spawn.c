@@ -52,6 +52,18 @@ int corral_pidfd_open(pid_t pid) {
     return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
+int corral_syscall_exists(enum corral_syscall_probe which) {
+    long rc;
+    switch (which) {
+    case CORRAL_SYSCALL_OPENAT2: rc = syscall(437, -1, NULL, NULL, 0); break;       /* EINVAL/EBADF */
+    case CORRAL_SYSCALL_MOUNT_SETATTR: rc = syscall(442, -1, NULL, 0, NULL, 0); break; /* EINVAL/EBADF */
+    case CORRAL_SYSCALL_PIDFD_OPEN: rc = syscall(SYS_pidfd_open, 0, ~0U); break;  /* EINVAL */
+    case CORRAL_SYSCALL_CLOSE_RANGE: rc = syscall(436, ~0U, 0U, 0); break;         /* EINVAL: first > last */
+    default: errno = ENOSYS; return 0;
+    }
+    return !(rc == -1 && errno == ENOSYS);
+}
+
 uint64_t corral_sandbox_namespaces(void) {
     return CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
 }

@@ -1,6 +1,163 @@
 import ArgumentParser
+import CorralSandbox
+import CorralSeccomp
+import CorralSystem
+import Foundation
 
 struct BenchCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Measure Corral against baselines in one run.")
-    func run() throws {}
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure Corral against baselines in the same run.",
+        subcommands: [BenchSpawnCommand.self]
+    )
+}
+
+struct BenchSpawnCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "spawn",
+        abstract: "Time from spawn request to a sandboxed /bin/true exiting, against bubblewrap and plain fork+exec.",
+        discussion: """
+        Corral runs /bin/true with the full isolation of `corral run` (all seven namespaces, a cgroup with
+        memory, cpu and pids limits, pivot_root into the host root, the default seccomp profile, no
+        capabilities), measured in-process from launch request to the end of the last process. In the same
+        loop, interleaved so noise hits all three alike, it times `bwrap --unshare-all --die-with-parent`
+        with read-only /usr binds (when bubblewrap is installed), and posix_spawn of /bin/true with no
+        isolation (the clone+exec floor). Reports p50 and p99 in milliseconds, and corral/bwrap as a ratio.
+        """
+    )
+
+    @Option(help: "Measured runs of each (after 10 warm-up runs).")
+    var runs: Int = 200
+
+    @Flag(help: "Print one JSON object: {\"corral\": {\"p50Ms\", \"p99Ms\"}, \"bwrap\": {...} or null, \"floor\": {...}, \"ratio\"}.")
+    var json = false
+
+    mutating func validate() throws {
+        guard runs >= 10 else { throw ValidationError("--runs must be at least 10") }
+    }
+
+    func run() throws {
+        let launcher: SandboxLauncher
+        do {
+            launcher = try SandboxLauncher()
+        } catch {
+            printError("corral: \(error)")
+            throw ExitCode(125)
+        }
+        let devNull = open("/dev/null", O_RDWR | O_CLOEXEC)
+        defer { close(devNull) }
+        var spec = SandboxSpec(argv: ["/bin/true"])
+        spec.seccomp = try SeccompProfile.named("default", configDirectory: ConfigPaths.seccompDirectory)
+        let bwrap = ["/usr/bin/bwrap", "/bin/bwrap"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        let bwrapArgs = bwrap.map { [$0] + Self.bwrapArguments() + ["/bin/true"] }
+
+        var corral: [Double] = [], bwrapTimes: [Double] = [], floor: [Double] = []
+        for i in 0..<(runs + 10) {
+            let measured = i >= 10
+            let c = try timeCorral(launcher, spec, devNull)
+            if measured { corral.append(c) }
+            if let bwrapArgs {
+                let b = try timeProcess(bwrapArgs, devNull)
+                if measured { bwrapTimes.append(b) }
+            }
+            let f = try timeProcess(["/bin/true"], devNull)
+            if measured { floor.append(f) }
+        }
+        let result = BenchSpawnResult(corral: Percentiles(corral), bwrap: bwrapArgs == nil ? nil : Percentiles(bwrapTimes),
+                                      floor: Percentiles(floor), runs: runs)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(result), as: UTF8.self))
+        } else {
+            print(String(format: "corral  p50 %.2f ms  p99 %.2f ms   (full sandbox, %d runs)", result.corral.p50Ms, result.corral.p99Ms, runs))
+            if let b = result.bwrap {
+                print(String(format: "bwrap   p50 %.2f ms  p99 %.2f ms   (--unshare-all --die-with-parent)", b.p50Ms, b.p99Ms))
+                print(String(format: "ratio   corral/bwrap p50 = %.2f", result.ratio ?? 0))
+            } else {
+                print("bwrap   not installed (apt-get install bubblewrap)")
+            }
+            print(String(format: "floor   p50 %.2f ms  p99 %.2f ms   (posix_spawn /bin/true, no isolation)", result.floor.p50Ms, result.floor.p99Ms))
+        }
+    }
+
+    static func bwrapArguments() -> [String] {
+        var args = ["--unshare-all", "--die-with-parent", "--ro-bind", "/usr", "/usr"]
+        for name in ["bin", "sbin", "lib", "lib64"] {
+            let path = "/" + name
+            if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: path) {
+                args += ["--symlink", target, path]
+            } else if FileManager.default.fileExists(atPath: path) {
+                args += ["--ro-bind", path, path]
+            }
+        }
+        return args + ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    }
+
+    private func timeCorral(_ launcher: SandboxLauncher, _ spec: SandboxSpec, _ devNull: Int32) throws -> Double {
+        let t0 = MonotonicClock.now()
+        let process = try launcher.launch(spec, stdio: SandboxStdio(stdin: devNull, stdout: devNull, stderr: devNull))
+        let report = process.waitForExit()
+        let t1 = MonotonicClock.now()
+        guard report.exitCode == 0 else {
+            printError("corral: the sandboxed /bin/true exited \(report.exitCode)")
+            throw ExitCode(1)
+        }
+        return Double(t1 - t0) / 1_000_000
+    }
+
+    private func timeProcess(_ argv: [String], _ devNull: Int32) throws -> Double {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for fd in Int32(0)...2 { posix_spawn_file_actions_adddup2(&actions, devNull, fd) }
+        let cArgs = argv.map { strdup($0) } + [nil]
+        defer { cArgs.forEach { free($0) } }
+        var pid: pid_t = 0
+        let t0 = MonotonicClock.now()
+        let rc = posix_spawn(&pid, argv[0], &actions, nil, cArgs, environ)
+        guard rc == 0 else {
+            printError("corral: cannot start \(argv[0]): \(String(cString: strerror(rc)))")
+            throw ExitCode(1)
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let t1 = MonotonicClock.now()
+        guard status == 0 else {
+            printError("corral: \(argv.joined(separator: " ")) exited with status \(status)")
+            throw ExitCode(1)
+        }
+        return Double(t1 - t0) / 1_000_000
+    }
+}
+
+struct Percentiles: Codable {
+    var p50Ms: Double
+    var p99Ms: Double
+
+    init(_ samples: [Double]) {
+        let sorted = samples.sorted()
+        func rank(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)] }
+        p50Ms = rank(0.50)
+        p99Ms = rank(0.99)
+    }
+}
+
+struct BenchSpawnResult: Encodable {
+    var corral: Percentiles
+    var bwrap: Percentiles?
+    var floor: Percentiles
+    var runs: Int
+    var ratio: Double? { bwrap.map { corral.p50Ms / $0.p50Ms } }
+
+    enum CodingKeys: String, CodingKey { case corral, bwrap, floor, ratio, runs }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(corral, forKey: .corral)
+        if let bwrap { try c.encode(bwrap, forKey: .bwrap) } else { try c.encodeNil(forKey: .bwrap) }
+        try c.encode(floor, forKey: .floor)
+        if let ratio { try c.encode(ratio, forKey: .ratio) } else { try c.encodeNil(forKey: .ratio) }
+        try c.encode(runs, forKey: .runs)
+    }
 }

@@ -1,6 +1,53 @@
 import ArgumentParser
+import CorralSandbox
+import Foundation
 
 struct DoctorCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "doctor", abstract: "Report what this host supports.")
-    func run() throws {}
+    static let configuration = CommandConfiguration(
+        commandName: "doctor",
+        abstract: "Report what this host supports and what Corral falls back to.",
+        discussion: "Checks the kernel features the sandbox uses, then starts one sandbox to prove they work together. Exits 1 when sandboxes cannot run here."
+    )
+
+    @Flag(help: "Print one JSON object instead of a table.")
+    var json = false
+
+    func run() throws {
+        let support = HostSupport.detect()
+        var trial = "not tried (a required feature is missing)"
+        var trialOK = false
+        if support.ready {
+            do {
+                let launcher = try SandboxLauncher()
+                let devNull = open("/dev/null", O_RDWR | O_CLOEXEC)
+                defer { close(devNull) }
+                var spec = SandboxSpec(argv: ["/bin/true"])
+                spec.limits.timeoutMilliseconds = 10_000
+                let process = try launcher.launch(spec, stdio: SandboxStdio(stdin: devNull, stdout: devNull, stderr: devNull))
+                let report = process.waitForExit()
+                trialOK = report.exitCode == 0
+                trial = trialOK ? String(format: "ok: /bin/true ran in a full sandbox in %.1f ms (clone3: %@, into cgroup: %@)",
+                                         report.durationMs, process.usedClone3 ? "yes" : "no", process.spawnedIntoCgroup ? "yes" : "no")
+                                : "failed: /bin/true exited \(report.exitCode)"
+            } catch {
+                trial = "failed: \(error)"
+            }
+        }
+        if json {
+            struct Output: Encodable { var host: HostSupport; var sandbox: String; var ok: Bool }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            let data = try encoder.encode(Output(host: support, sandbox: trial, ok: trialOK))
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print("kernel  \(support.kernel)")
+            print("cgroups \(support.cgroupVersion ?? "none") (\(support.cgroupControllers.joined(separator: ", ")))")
+            for f in support.features {
+                let mark = f.available ? "ok  " : (f.required ? "FAIL" : "no  ")
+                print("\(mark) \(f.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(f.detail)")
+            }
+            print("\(trialOK ? "ok  " : "FAIL") \("sandbox".padding(toLength: 18, withPad: " ", startingAt: 0)) \(trial)")
+        }
+        if !trialOK { throw ExitCode(1) }
+    }
 }

@@ -68,7 +68,7 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Print a summary line (duration, peak memory, CPU time) to stderr.")
     var report = false
 
-    @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The command and its arguments, after --.", valueName: "command"))
+    @Argument(parsing: .remaining, help: ArgumentHelp("The command and its arguments, after --.", valueName: "command"))
     var command: [String] = []
 
     mutating func validate() throws {

@@ -140,6 +140,15 @@ int corral_pidfd_open(pid_t pid);
 int corral_pipe_cloexec(int fds[2]);
 int corral_clone3_supported(void);
 
+/* Whether a syscall exists on this kernel (called with harmless invalid arguments; not ENOSYS). */
+enum corral_syscall_probe {
+    CORRAL_SYSCALL_OPENAT2 = 1,
+    CORRAL_SYSCALL_MOUNT_SETATTR,
+    CORRAL_SYSCALL_PIDFD_OPEN,
+    CORRAL_SYSCALL_CLOSE_RANGE,
+};
+int corral_syscall_exists(enum corral_syscall_probe which);
+
 /* CLONE_NEWUSER | NEWPID | NEWNS | NEWNET | NEWIPC | NEWUTS | NEWCGROUP: every namespace a sandbox gets. */
 uint64_t corral_sandbox_namespaces(void);
 

@@ -1,0 +1,53 @@
+# Corral: `make run` and `make test` are the whole quick start on a fresh Debian machine.
+# Both install the Debian packages the build needs (when missing), then build.
+
+SWIFT         ?= swift
+DEBIAN_DEPS   := libseccomp-dev libcap-dev libsqlite3-dev pkg-config
+SUDO          := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+CORRAL        := .build/debug/corral
+TEST_BUNDLE   := .build/debug/corralPackageTests.xctest
+# The VM runner shared by the project (pure cgroup v2 or v1 guests); CI has it at the same relative place.
+VM_RUN        ?= $(abspath ../shared/tools/linux-vm-run)
+
+.PHONY: all deps build run demo test test-unit test-privileged test-cgroup2 bench clean
+
+all: build
+
+## deps: install missing Debian packages (apt-get)
+deps:
+	@missing=""; for p in $(DEBIAN_DEPS) $(EXTRA_DEPS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make: installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+## run: build, then show what a sandbox looks like from inside (until the server exists)
+run: build
+	$(SUDO) ./scripts/demo.sh $(CORRAL)
+
+## test: every test: unit tests, the privileged sandbox tests on this host, then on a pure cgroup v2 VM
+test: build
+	$(SWIFT) build --build-tests
+	$(SUDO) env CI="$$CI" $(SWIFT) test --skip-build
+	$(MAKE) test-cgroup2
+
+## test-cgroup2: the privileged sandbox tests again, inside a throwaway VM whose cgroups are pure v2
+test-cgroup2:
+	@if [ ! -x "$(VM_RUN)" ]; then \
+	  if [ "$$CI" = true ]; then echo "test-cgroup2: $(VM_RUN) is missing" >&2; exit 1; fi; \
+	  echo "test-cgroup2: skipped: $(VM_RUN) is not here (set VM_RUN=path/to/linux-vm-run)"; exit 0; fi; \
+	test -x $(TEST_BUNDLE) || $(SWIFT) build --build-tests; \
+	$(SUDO) ./scripts/run-in-vm.sh "$(VM_RUN)" v2 $(TEST_BUNDLE)
+
+## bench: spawn latency against bubblewrap in the same run (installs bubblewrap)
+bench:
+	$(MAKE) deps EXTRA_DEPS=bubblewrap
+	$(SWIFT) build -c release
+	$(SUDO) .build/release/corral bench spawn
+
+clean:
+	rm -rf .build
