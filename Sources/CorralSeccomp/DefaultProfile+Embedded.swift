@@ -1,0 +1,3 @@
+let embeddedDefaultProfileJSON = ##"""
+{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": []}
+"""##
