@@ -231,7 +231,7 @@ let embeddedDefaultProfileJSON = ##"""
       "names": ["clone3"],
       "action": "SCMP_ACT_ERRNO",
       "errnoRet": 38,
-      "comment": "clone3 passes its flags in a struct seccomp cannot read. ENOSYS makes glibc (2.34+) fall back to clone, whose flags the rules above can check."
+      "comment": "clone3 passes its flags in a struct seccomp cannot read. ENOSYS makes glibc (2.34+) fall back to clone, whose flags the rules above can check. This restates the default action on purpose (the compiler drops it), so removing clone3 from an allowlist by accident stays visible."
     },
     {
       "names": ["personality"],

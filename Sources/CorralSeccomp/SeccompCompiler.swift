@@ -41,7 +41,8 @@ public enum SeccompCompiler {
         }
 
         for group in groupBySyscall(profile) {
-            for rule in try plan(group) {
+            // libseccomp refuses (EACCES) a rule whose action is the default one; it would change nothing.
+            for rule in try plan(group) where rule.action != defaultAction {
                 var conditions = rule.args.map(\.libseccompValue)
                 let count = UInt32(conditions.count)
                 try seccompCall("seccomp_rule_add \(rule.name) (syscalls[\(rule.ruleIndex)])") {

@@ -6,7 +6,7 @@ extension SeccompProfile {
         try rejectUnknownKeys(in: decoder, allowed: CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         defaultAction = try c.decode(Action.self, forKey: .defaultAction)
-        defaultErrnoRet = try c.decodeIfPresent(UInt32.self, forKey: .defaultErrnoRet)
+        defaultErrnoRet = try decodeNumber(c, .defaultErrnoRet, as: UInt32.self)
         badArchAction = try c.decodeIfPresent(Action.self, forKey: .badArchAction)
         architectures = try c.decodeIfPresent([Architecture].self, forKey: .architectures)
         syscalls = try c.decodeIfPresent([Rule].self, forKey: .syscalls) ?? []
@@ -20,7 +20,7 @@ extension SeccompProfile.Rule {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         names = try c.decode([String].self, forKey: .names)
         action = try c.decode(SeccompProfile.Action.self, forKey: .action)
-        errnoRet = try c.decodeIfPresent(UInt32.self, forKey: .errnoRet)
+        errnoRet = try decodeNumber(c, .errnoRet, as: UInt32.self)
         args = try c.decodeIfPresent([SeccompProfile.Argument].self, forKey: .args)
         comment = try c.decodeIfPresent(String.self, forKey: .comment)
     }
@@ -30,9 +30,9 @@ extension SeccompProfile.Argument {
     public init(from decoder: any Decoder) throws {
         try rejectUnknownKeys(in: decoder, allowed: CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        index = try c.decode(UInt32.self, forKey: .index)
-        value = try c.decode(UInt64.self, forKey: .value)
-        valueTwo = try c.decodeIfPresent(UInt64.self, forKey: .valueTwo)
+        index = try decodeNumber(c, .index, as: UInt32.self, required: true) ?? 0
+        value = try decodeNumber(c, .value, as: UInt64.self, required: true) ?? 0
+        valueTwo = try decodeNumber(c, .valueTwo, as: UInt64.self)
         op = try c.decode(SeccompProfile.Operator.self, forKey: .op)
     }
 }
@@ -53,6 +53,21 @@ extension SeccompProfile.Architecture {
     public init(from decoder: any Decoder) throws {
         self = try decodeName(from: decoder, kind: "architecture")
     }
+}
+
+/// Decodes an unsigned number. JSONDecoder reports an out-of-range number (say -1 for a UInt32) as
+/// "not valid JSON" with no coding path; this names the field and the range instead.
+private func decodeNumber<K: CodingKey, T: FixedWidthInteger & UnsignedInteger & Decodable>(
+    _ c: KeyedDecodingContainer<K>, _ key: K, as type: T.Type, required: Bool = false
+) throws -> T? {
+    guard c.contains(key) else {
+        if required {
+            throw DecodingError.keyNotFound(key, .init(codingPath: c.codingPath, debugDescription: "missing"))
+        }
+        return nil
+    }
+    if let value = try? c.decode(T.self, forKey: key) { return value }
+    throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "expected a whole number from 0 to \(T.max)")
 }
 
 /// Decodes a string-named enum case, or fails with a message listing the accepted names.
