@@ -75,10 +75,8 @@ struct ChildLaunch {
         if !intoCgroup {
             do {
                 try cgroup.attach(pid: pid)
-            } catch let error as SystemError {
-                throw .host(error)
             } catch {
-                throw .host(SystemError(stage: "attach to cgroup: \(error)", errno: EIO))
+                throw .host(error)
             }
         }
         var go: UInt8 = 1

@@ -98,10 +98,8 @@ public final class SandboxLauncher: @unchecked Sendable {
             cgroup = try Cgroup.create(host: cgroupHost, parent: configuration.cgroupParent, name: nextSandboxName(),
                                        limits: CgroupLimits(memoryBytes: spec.limits.memoryBytes, cpuQuota: spec.limits.cpus,
                                                             pidsMax: spec.limits.pids))
-        } catch let error as SystemError {
-            throw .host(error)
         } catch {
-            throw .host(SystemError(stage: "create cgroup: \(error)", errno: EIO))
+            throw .host(error)
         }
         do {
             return try ChildLaunch(launcher: self, spec: spec, plan: plan, program: program, cgroup: cgroup,

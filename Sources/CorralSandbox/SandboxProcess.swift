@@ -37,6 +37,12 @@ public final class SandboxProcess: @unchecked Sendable {
         _ = corral_pidfd_send_signal(pidfd, SIGKILL)
     }
 
+    /// Sends `signal` to the sandbox's init, which forwards it to the command (SIGHUP, SIGINT, SIGQUIT,
+    /// SIGTERM, SIGUSR1, SIGUSR2, SIGCONT, SIGWINCH; others are ignored by a pid-namespace init).
+    public func signal(_ signal: Int32) {
+        _ = corral_pidfd_send_signal(pidfd, signal)
+    }
+
     /// Kills and reaps a sandbox that failed to start, and releases what it held.
     func abandon() {
         kill()

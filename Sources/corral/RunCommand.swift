@@ -98,7 +98,7 @@ struct RunCommand: ParsableCommand {
         } catch {
             throw ValidationError("--seccomp: \(error)")
         }
-        do {
+        do throws(SandboxSpecError) {
             let spec = SandboxSpec(
                 argv: command.first == "--" ? Array(command.dropFirst()) : command,
                 environment: env,
@@ -111,7 +111,7 @@ struct RunCommand: ParsableCommand {
                 identity: SandboxIdentity(hostUID: hostUID, hostGID: hostUID))
             try spec.validate()
             return spec
-        } catch let error as SandboxSpecError {
+        } catch {
             throw ValidationError("--\(error.description)")
         }
     }

@@ -5,7 +5,8 @@ import Foundation
 
 /// Runs a spec with this process's stdio: stdout and stderr are relayed through pipes (a sandbox never
 /// gets the terminal: no TIOCSTI, no escape sequences straight to the tty), stdin is passed when it is not
-/// a terminal. SIGINT and SIGTERM kill the sandbox and still clean up.
+/// a terminal. The first SIGINT or SIGTERM is forwarded to the command (through the sandbox's init); a
+/// second one kills the whole sandbox. Either way the cgroup is removed before corral exits.
 enum SandboxRunner {
     static func run(_ spec: SandboxSpec, launcher: SandboxLauncher) throws -> SandboxReport {
         var out: [Int32] = [-1, -1], err: [Int32] = [-1, -1]
@@ -30,9 +31,12 @@ enum SandboxRunner {
         }
         close(out[1])
         close(err[1])
+        let received = SignalCount()
         let sources = [SIGINT, SIGTERM].map { sig -> DispatchSourceSignal in
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { process.kill() }
+            source.setEventHandler {
+                if received.increment() == 1 { process.signal(sig) } else { process.kill() }
+            }
             source.resume()
             return source
         }
@@ -41,6 +45,19 @@ enum SandboxRunner {
         close(out[0])
         close(err[0])
         return report
+    }
+}
+
+/// Counts the termination signals corral received.
+final class SignalCount: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+
+    func increment() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        count += 1
+        return count
     }
 }
 
