@@ -13,6 +13,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -37,6 +38,15 @@ void corral_fail(const struct corral_spawn_attrs *a, int step, int op_index) {
     ssize_t ignored = write(a->error_fd, &e, sizeof e);
     (void)ignored;
     _exit(127);
+}
+
+void corral_trace(const struct corral_spawn_attrs *a, int phase) {
+    if (a->trace_fd < 0) return;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    struct corral_trace_point p = {.phase = phase, .nanoseconds = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec};
+    ssize_t ignored = write(a->trace_fd, &p, sizeof p);
+    (void)ignored;
 }
 
 static void reset_signals(void) {
@@ -120,11 +130,13 @@ static void load_seccomp(const struct corral_spawn_attrs *a) {
 }
 
 void corral_child(const struct corral_spawn_attrs *a) {
+    corral_trace(a, CORRAL_TRACE_CLONED);
     reset_signals();
     /* Die with the supervisor thread that cloned us; the sync read below notices a parent that died first. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) corral_fail(a, CORRAL_STEP_PDEATHSIG, -1);
     wait_for_parent(a);
 
+    corral_trace(a, CORRAL_TRACE_RELEASED);
     become_root_in_namespace(a);
     rearm_parent_death_signal(a);
     if (a->namespaces & CLONE_NEWCGROUP) {
@@ -132,6 +144,7 @@ void corral_child(const struct corral_spawn_attrs *a) {
         if (unshare(CLONE_NEWCGROUP) != 0) corral_fail(a, CORRAL_STEP_UNSHARE_CGROUP, -1);
     }
     corral_setup_root(a);
+    corral_trace(a, CORRAL_TRACE_ROOT_READY);
     if (a->hostname && sethostname(a->hostname, corral_strlen(a->hostname)) != 0)
         corral_fail(a, CORRAL_STEP_SETHOSTNAME, -1);
     if (a->loopback_up) bring_up_loopback(a);
@@ -142,5 +155,6 @@ void corral_child(const struct corral_spawn_attrs *a) {
     /* The workload (same uid) must not reach the init through /proc/1/mem or ptrace. */
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) corral_fail(a, CORRAL_STEP_DUMPABLE, -1);
     load_seccomp(a);
+    corral_trace(a, CORRAL_TRACE_CONFINED);
     corral_run_init(a);
 }

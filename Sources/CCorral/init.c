@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -38,8 +39,9 @@ static void install_forwarding(const struct corral_spawn_attrs *a) {
 }
 
 /* Lays out the workload's fds: child_fds[i] becomes fd i; every other fd is closed at exec, except the
- * error pipe, which exec closes itself (CLOEXEC) to tell the parent the exec succeeded. */
-static void setup_fds(const struct corral_spawn_attrs *a) {
+ * error pipe, which exec closes itself (CLOEXEC) to tell the parent the exec succeeded. `a` is the
+ * workload's own copy of the attrs: its error_fd is updated to the moved error pipe. */
+static void setup_fds(struct corral_spawn_attrs *a) {
     int n = (int)a->child_fd_count;
     /* Move the sources above every target first, so no dup2 overwrites a source still to be moved. */
     int moved[64];
@@ -51,10 +53,9 @@ static void setup_fds(const struct corral_spawn_attrs *a) {
         moved[i] = fcntl(a->child_fds[i], F_DUPFD_CLOEXEC, n);
         if (moved[i] < 0) corral_fail(a, CORRAL_STEP_FDS, i);
     }
-    struct corral_spawn_attrs *mut = (struct corral_spawn_attrs *)a;
     int err = fcntl(a->error_fd, F_DUPFD_CLOEXEC, n);
     if (err < 0) corral_fail(a, CORRAL_STEP_FDS, -1);
-    mut->error_fd = err;
+    a->error_fd = err;
     for (int i = 0; i < n; i++) {
         if (dup2(moved[i], i) < 0) corral_fail(a, CORRAL_STEP_FDS, i);
     }
@@ -106,26 +107,40 @@ static void exec_workload(const struct corral_spawn_attrs *a) {
     corral_fail(a, CORRAL_STEP_EXECVE, -1);
 }
 
-void corral_run_init(const struct corral_spawn_attrs *a) {
-    install_forwarding(a);
+/* The command's process. It shares the init's memory until its execve (CLONE_VM | CLONE_VFORK, as
+ * posix_spawn does), so it writes only to its own stack: no page tables are copied for it. */
+static char workload_stack[64 * 1024] __attribute__((aligned(16)));
+
+static int workload_main(void *arg) {
+    struct corral_spawn_attrs a = *(const struct corral_spawn_attrs *)arg;
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    for (size_t i = 0; i < sizeof forwarded_signals / sizeof forwarded_signals[0]; i++)
+        sigaction(forwarded_signals[i], &dfl, NULL);
     sigset_t none;
     sigemptyset(&none);
-    pid_t pid = fork();
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    corral_trace(&a, CORRAL_TRACE_FORKED);
+    setup_fds(&a);
+    exec_workload(&a);
+    return 127; /* not reached: exec_workload either execs or fails */
+}
+
+void corral_run_init(const struct corral_spawn_attrs *a) {
+    /* Signals stay blocked until the command has its own handlers (it resets them, then unblocks). */
+    sigset_t all, none;
+    sigfillset(&all);
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &all, NULL);
+    install_forwarding(a);
+    pid_t pid = clone(workload_main, workload_stack + sizeof workload_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, (void *)a);
     if (pid < 0) corral_fail(a, CORRAL_STEP_FORK, -1);
-    if (pid == 0) {
-        struct sigaction dfl;
-        memset(&dfl, 0, sizeof dfl);
-        dfl.sa_handler = SIG_DFL;
-        for (size_t i = 0; i < sizeof forwarded_signals / sizeof forwarded_signals[0]; i++)
-            sigaction(forwarded_signals[i], &dfl, NULL);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        setup_fds(a);
-        exec_workload(a);
-    }
     workload_pid = pid;
     sigprocmask(SIG_SETMASK, &none, NULL);
     /* Keep only the status pipe: the workload holds the error pipe and its stdio until it exits, and the
      * parent sees EOF on its output pipes once the workload and its descendants are gone. */
+    if (a->trace_fd >= 0) close(a->trace_fd);
     int keep = a->status_fd;
     if (keep > 0) syscall(SYS_close_range, 0, keep - 1, 0);
     syscall(SYS_close_range, keep + 1, ~0U, 0);

@@ -16,6 +16,9 @@ void corral_setup_root(const struct corral_spawn_attrs *a);
 /* Forks the workload (which sets up its fds and execs) and stays as the reaping, forwarding pid 1. */
 __attribute__((noreturn)) void corral_run_init(const struct corral_spawn_attrs *a);
 
+/* Writes a trace point when tracing is on. */
+void corral_trace(const struct corral_spawn_attrs *a, int phase);
+
 /* Async-signal-safe string helpers. */
 size_t corral_strlen(const char *s);
 char *corral_format_fd_path(char *buf, size_t size, int fd); /* "/proc/self/fd/N" */

@@ -1,9 +1,13 @@
 /* spawn.c: clones the sandbox's init (parent side). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -102,16 +106,48 @@ static pid_t clone_child(const struct corral_spawn_attrs *a, struct corral_spawn
     return (pid_t)pid;
 }
 
+int corral_netns_create(int host_netns_fd) {
+    if (unshare(CLONE_NEWNET) != 0) return -1;
+    int saved;
+    int fd = -1;
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s >= 0) {
+        struct ifreq ifr;
+        memset(&ifr, 0, sizeof ifr);
+        memcpy(ifr.ifr_name, "lo", 3);
+        ifr.ifr_flags = IFF_UP | IFF_RUNNING;
+        if (ioctl(s, SIOCSIFFLAGS, &ifr) == 0) fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+        saved = errno;
+        close(s);
+    } else {
+        saved = errno;
+    }
+    if (setns(host_netns_fd, CLONE_NEWNET) != 0) {
+        /* A thread stranded in the new namespace must not go on creating namespaces from there. */
+        abort();
+    }
+    errno = saved;
+    return fd;
+}
+
 int corral_spawn(const struct corral_spawn_attrs *a, struct corral_spawn_result *r) {
+    /* A prepared network namespace: enter it on this (dedicated) thread so the child is born in it. */
+    struct corral_spawn_attrs local = *a;
+    if (a->netns_fd >= 0) {
+        if (setns(a->netns_fd, CLONE_NEWNET) != 0) return -1;
+        local.namespaces &= ~(uint64_t)CLONE_NEWNET;
+        local.loopback_up = 0; /* already up */
+    }
     sigset_t all, old;
     sigfillset(&all);
     /* No signal handler of the parent may run in the child before it resets them. */
     pthread_sigmask(SIG_SETMASK, &all, &old);
     int pidfd = -1;
-    pid_t pid = clone_child(a, r, &pidfd);
-    if (pid == 0) corral_child(a); /* never returns */
+    pid_t pid = clone_child(&local, r, &pidfd);
+    if (pid == 0) corral_child(&local); /* never returns */
     int saved = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (a->netns_fd >= 0 && setns(a->host_netns_fd, CLONE_NEWNET) != 0) abort();
     if (pid < 0) {
         errno = saved;
         return -1;

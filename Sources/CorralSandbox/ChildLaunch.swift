@@ -20,7 +20,9 @@ struct ChildLaunch {
         var owned: [Int32] = []
         defer { owned.forEach(FileDescriptor.close) }
         let sync, errors, status: (read: Int32, write: Int32)
+        var trace: (read: Int32, write: Int32) = (-1, -1)
         var cgroupFD: Int32 = -1
+        var netns: Int32 = -1
         do {
             sync = try FileDescriptor.pipe()
             owned += [sync.read, sync.write]
@@ -28,6 +30,14 @@ struct ChildLaunch {
             owned += [errors.read, errors.write]
             status = try FileDescriptor.pipe()
             owned += [status.read, status.write]
+            if launcher.configuration.traceSpawn {
+                trace = try FileDescriptor.pipe()
+                owned += [trace.read, trace.write]
+            }
+            if let fd = launcher.networkNamespaces?.take() {
+                netns = fd
+                owned.append(fd)
+            }
             if launcher.clone3Supported, let path = cgroup.unifiedPath {
                 cgroupFD = try FileDescriptor.open(path, O_DIRECTORY | O_RDONLY)
                 owned.append(cgroupFD)
@@ -36,7 +46,10 @@ struct ChildLaunch {
             throw .host(error)
         }
 
-        let spawned = withAttrs(cgroupFD: cgroupFD, sync: sync.read, error: errors.write, status: status.write) { attrs in
+        var points: [SpawnTrace.Point] = [.init(phase: .requested, nanoseconds: started)]
+        points.append(.init(phase: .prepared, nanoseconds: MonotonicClock.now()))
+        let spawned = withAttrs(cgroupFD: cgroupFD, netns: netns, sync: sync.read, error: errors.write,
+                                status: status.write, trace: trace.write) { attrs in
             SpawnThread.shared.run { () -> (rc: Int32, errno: Int32, result: corral_spawn_result) in
                 var r = corral_spawn_result()
                 var a = attrs
@@ -47,8 +60,8 @@ struct ChildLaunch {
         let result = spawned.result
         guard spawned.rc == 0 else { throw .host(SystemError(stage: "clone", errno: spawned.errno)) }
         // The child holds its own copies of its ends now; the status pipe's read end moves to the process.
-        for fd in [sync.read, errors.write, status.write, cgroupFD] { FileDescriptor.close(fd) }
-        owned = [errors.read, sync.write]
+        for fd in [sync.read, errors.write, status.write, cgroupFD, trace.write, netns] { FileDescriptor.close(fd) }
+        owned = [errors.read, sync.write, trace.read]
         let process = SandboxProcess(pid: result.pid, pidfd: result.pidfd, statusFD: status.read, cgroup: cgroup,
                                      started: started, timeoutMilliseconds: spec.limits.timeoutMilliseconds,
                                      usedClone3: result.used_clone3 != 0, spawnedIntoCgroup: result.into_cgroup != 0)
@@ -58,6 +71,10 @@ struct ChildLaunch {
         } catch {
             process.abandon()
             throw error
+        }
+        if trace.read >= 0 {
+            points.append(.init(phase: .execConfirmed, nanoseconds: MonotonicClock.now()))
+            process.spawnTrace = SpawnTrace(points: (points + SpawnTrace.read(from: trace.read)).sorted { $0.nanoseconds < $1.nanoseconds })
         }
         return process
     }
@@ -109,7 +126,7 @@ struct ChildLaunch {
     }
 
     /// Builds the C attrs (every pointer owned by one arena that outlives the call).
-    private func withAttrs<T>(cgroupFD: Int32, sync: Int32, error: Int32, status: Int32,
+    private func withAttrs<T>(cgroupFD: Int32, netns: Int32, sync: Int32, error: Int32, status: Int32, trace: Int32,
                               _ body: (corral_spawn_attrs) -> T) -> T {
         let arena = CStringArena()
         let ops = plan.operations.map { op in
@@ -129,9 +146,12 @@ struct ChildLaunch {
         attrs.use_clone3 = launcher.clone3Supported ? 1 : 0
         attrs.cgroup_fd = cgroupFD
         attrs.namespaces = corral_sandbox_namespaces()
+        attrs.netns_fd = netns
+        attrs.host_netns_fd = launcher.hostNetworkNamespace
         attrs.sync_fd = sync
         attrs.error_fd = error
         attrs.status_fd = status
+        attrs.trace_fd = trace
         attrs.staging_dir = arena.string(launcher.configuration.stagingDirectory)
         attrs.root_source = arena.optionalString(plan.rootSource)
         attrs.root_tmpfs_data = arena.string(MountPlan.rootTmpfsOptions)

@@ -14,6 +14,11 @@ public final class SandboxLauncher: @unchecked Sendable {
         /// Where each sandbox assembles its root, inside its own mount namespace (shared name, private mounts).
         public var stagingDirectory: String = "/run/corral/root"
         public var cgroupRoot: String = "/sys/fs/cgroup"
+        /// How many network namespaces to keep ready (0: create each one during its launch). Worth it for a
+        /// long-lived supervisor; a one-shot `corral run` leaves it at 0.
+        public var networkNamespacePool = 0
+        /// Record when each phase of every launch happened (`SandboxProcess.spawnTrace`); for benchmarks.
+        public var traceSpawn = false
         public init() {}
     }
 
@@ -21,6 +26,8 @@ public final class SandboxLauncher: @unchecked Sendable {
     public let cgroupHost: CgroupHost
     public let clone3Supported: Bool
     let lastCapability: Int32
+    let hostNetworkNamespace: Int32
+    let networkNamespaces: NetworkNamespacePool?
     private let lock = NSLock()
     private var seccompCache: [(SeccompProfile, SeccompProgram)] = []
     private var counter = 0
@@ -39,6 +46,7 @@ public final class SandboxLauncher: @unchecked Sendable {
         clone3Supported = corral_clone3_supported() != 0
         lastCapability = Int32(cap_max_bits()) - 1
         do {
+            hostNetworkNamespace = try FileDescriptor.open("/proc/self/ns/net", O_RDONLY)
             for path in SandboxLauncher.parents(of: configuration.stagingDirectory) + [configuration.stagingDirectory] {
                 // 0755: the child runs as an unprivileged host uid and must traverse these to mount on them.
                 try FileSystem.makeDirectory(path, mode: 0o755, existOK: true)
@@ -49,6 +57,8 @@ public final class SandboxLauncher: @unchecked Sendable {
         } catch {
             throw .host(error)
         }
+        networkNamespaces = configuration.networkNamespacePool > 0
+            ? NetworkNamespacePool(capacity: configuration.networkNamespacePool, hostNamespace: hostNetworkNamespace) : nil
     }
 
     private static func parents(of path: String) -> [String] {

@@ -17,6 +17,8 @@ public final class SandboxProcess: @unchecked Sendable {
     public let usedClone3: Bool
     public let spawnedIntoCgroup: Bool
     private var finished = false
+    /// When each launch phase happened, if the launcher traces spawns.
+    public internal(set) var spawnTrace: SpawnTrace?
 
     init(pid: Int32, pidfd: Int32, statusFD: Int32, cgroup: Cgroup, started: UInt64, timeoutMilliseconds: UInt64?,
          usedClone3: Bool, spawnedIntoCgroup: Bool) {
@@ -78,14 +80,19 @@ public final class SandboxProcess: @unchecked Sendable {
             }
             if exited { timeout = 250 }
             var pollfds = open.map { pollfd(fd: $0.from, events: Int16(POLLIN), revents: 0) }
-            if !exited { pollfds.append(pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)) }
+            // The command has ended when the init reports its status (or, if the init itself was killed,
+            // when the init's pidfd becomes readable).
+            if !exited {
+                pollfds.append(pollfd(fd: statusFD, events: Int16(POLLIN), revents: 0))
+                pollfds.append(pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0))
+            }
             let ready = poll(&pollfds, nfds_t(pollfds.count), timeout)
             if ready < 0 { continue } // EINTR
             if let deadline, !timedOut, !exited, MonotonicClock.now() >= deadline {
                 timedOut = true
                 kill()
             }
-            if !exited, let last = pollfds.last, last.revents != 0 {
+            if !exited, pollfds[pollfds.count - 1].revents != 0 || pollfds[pollfds.count - 2].revents != 0 {
                 exited = true
                 exitedAt = MonotonicClock.now()
             }

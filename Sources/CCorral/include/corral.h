@@ -56,10 +56,13 @@ struct corral_spawn_attrs {
     int use_clone3;              /* try clone3 first (needed for CLONE_INTO_CGROUP) */
     int cgroup_fd;               /* cgroup v2 directory to spawn into, or -1 */
     uint64_t namespaces;         /* CLONE_NEW* flags; CLONE_NEWCGROUP is unshared by the child after placement */
+    int netns_fd;                /* a prepared network namespace to spawn in (CLONE_NEWNET is then dropped), or -1 */
+    int host_netns_fd;           /* the spawning thread's own network namespace, to return to after the clone */
 
     int sync_fd;                 /* child reads one byte "go" after uid/gid maps and cgroups are in place */
     int error_fd;                /* child writes a struct corral_child_error on failure (CLOEXEC) */
     int status_fd;               /* init writes the workload's wait status (int) before exiting */
+    int trace_fd;                /* -1, or a pipe receiving a struct corral_trace_point at each phase (CLOEXEC) */
 
     const char *staging_dir;     /* host directory on which the new root is assembled (in the child's mount ns) */
     const char *root_source;     /* NULL: a fresh tmpfs root (root_tmpfs_data); else a directory bound read-only */
@@ -123,6 +126,20 @@ enum corral_step {
     CORRAL_STEP_PDEATHSIG,
 };
 
+/* Phases timed when trace_fd is set (corral bench spawn --trace). */
+enum corral_trace_phase {
+    CORRAL_TRACE_CLONED = 1,     /* first instruction of the child */
+    CORRAL_TRACE_RELEASED,       /* the parent wrote the id maps and placed the cgroup */
+    CORRAL_TRACE_ROOT_READY,     /* pivot_root done */
+    CORRAL_TRACE_CONFINED,       /* capabilities dropped, no_new_privs, seccomp loaded */
+    CORRAL_TRACE_FORKED,         /* the command's process runs, before its execve */
+};
+
+struct corral_trace_point {
+    int32_t phase;
+    uint64_t nanoseconds;        /* CLOCK_MONOTONIC */
+} __attribute__((packed));
+
 struct corral_child_error {
     int32_t step;
     int32_t op_index;            /* index into ops for CORRAL_STEP_OP, else -1 */
@@ -148,6 +165,10 @@ enum corral_syscall_probe {
     CORRAL_SYSCALL_CLOSE_RANGE,
 };
 int corral_syscall_exists(enum corral_syscall_probe which);
+
+/* Creates a network namespace with lo up, on the calling thread, and returns an fd for it (CLOEXEC); the
+ * thread is back in host_netns_fd's namespace afterwards. Returns -1 with errno set on failure. */
+int corral_netns_create(int host_netns_fd);
 
 /* CLONE_NEWUSER | NEWPID | NEWNS | NEWNET | NEWIPC | NEWUTS | NEWCGROUP: every namespace a sandbox gets. */
 uint64_t corral_sandbox_namespaces(void);

@@ -1,0 +1,56 @@
+import CCorral
+import CorralSystem
+
+/// When each phase of one launch happened (CLOCK_MONOTONIC), from the request to the command's execve.
+/// Recorded only when `SandboxLauncher.Configuration.traceSpawn` is set; `corral bench spawn --trace`
+/// prints the median of each phase.
+public struct SpawnTrace: Sendable {
+    public enum Phase: Int32, Sendable, CaseIterable {
+        case requested = 0          // launch() called
+        case prepared = 100         // spec validated, mount plan built, cgroup created, pipes open
+        case cloned = 1             // the child's first instruction (CORRAL_TRACE_CLONED)
+        case released = 2           // id maps written, cgroup placed, child let go
+        case rootReady = 3          // new root assembled and pivoted into
+        case confined = 4           // capabilities dropped, no_new_privs, seccomp loaded
+        case forked = 5             // the command's process exists, before its execve
+        case execConfirmed = 101    // the parent saw the exec succeed (EOF on the error pipe)
+
+        public var label: String {
+            switch self {
+            case .requested: return "request"
+            case .prepared: return "prepare (plan, cgroup, pipes)"
+            case .cloned: return "clone"
+            case .released: return "id maps + cgroup placement"
+            case .rootReady: return "root filesystem + pivot_root"
+            case .confined: return "caps, no_new_privs, seccomp"
+            case .forked: return "fork the command"
+            case .execConfirmed: return "execve confirmed"
+            }
+        }
+    }
+
+    public struct Point: Sendable {
+        public var phase: Phase
+        public var nanoseconds: UInt64
+    }
+
+    /// Points in time order.
+    public var points: [Point]
+
+    /// Each phase's duration since the previous point, in milliseconds.
+    public var durations: [(Phase, Double)] {
+        zip(points.dropFirst(), points).map { ($0.phase, Double($0.nanoseconds - $1.nanoseconds) / 1_000_000) }
+    }
+
+    static func read(from fd: Int32) -> [Point] {
+        try? FileDescriptor.setNonBlocking(fd)
+        var result: [Point] = []
+        var record = corral_trace_point()
+        while true {
+            let n = withUnsafeMutableBytes(of: &record) { (try? FileDescriptor.read(fd, into: $0)) ?? 0 }
+            guard n == MemoryLayout<corral_trace_point>.size, let phase = Phase(rawValue: record.phase) else { break }
+            result.append(Point(phase: phase, nanoseconds: record.nanoseconds))
+        }
+        return result
+    }
+}
