@@ -19,23 +19,56 @@ struct CgroupV1: CgroupBackend {
                        transaction: inout DirectoryTransaction) throws(SystemError) -> CgroupV1 {
         var paths: [String: String] = [:]
         var directories: [String] = []
-        var byHierarchy: [String: String] = [:]  // canonical hierarchy root -> group directory
-        for controller in CgroupHost.v1Controllers {
-            guard let hierarchy = host.hierarchies[controller] else { continue }
-            let canonical = canonicalPath(hierarchy)
-            if let existing = byHierarchy[canonical] {
-                paths[controller] = existing
-                continue
-            }
+        for (hierarchy, controllers) in distinctHierarchies(host: host) {
             let parentPath = hierarchy + "/" + parent
             let path = parentPath + "/" + name
             try transaction.makeDirectory(parentPath, existOK: true)
             try transaction.makeDirectory(path, existOK: false)
-            byHierarchy[canonical] = path
-            paths[controller] = path
+            for controller in controllers { paths[controller] = path }
             directories.append(path)
         }
         return CgroupV1(kernel: kernel, paths: paths, directories: directories)
+    }
+
+    /// The group `parent/name` as it exists now: only the hierarchies that have its directory (a supervisor
+    /// killed mid-create may have made some and not others). nil when none has it.
+    static func existing(host: CgroupHost, parent: String, name: String, kernel: any CgroupKernel) -> CgroupV1? {
+        var paths: [String: String] = [:]
+        var directories: [String] = []
+        for (hierarchy, controllers) in distinctHierarchies(host: host) {
+            let path = hierarchy + "/" + parent + "/" + name
+            guard kernel.isDirectory(path) else { continue }
+            for controller in controllers { paths[controller] = path }
+            directories.append(path)
+        }
+        return directories.isEmpty ? nil : CgroupV1(kernel: kernel, paths: paths, directories: directories)
+    }
+
+    /// The names of the child groups of `parent`, over every hierarchy Corral uses, sorted.
+    static func children(host: CgroupHost, parent: String, kernel: any CgroupKernel) -> [String] {
+        var names: Set<String> = []
+        for (hierarchy, _) in distinctHierarchies(host: host) {
+            names.formUnion(kernel.subdirectories(hierarchy + "/" + parent))
+        }
+        return names.sorted()
+    }
+
+    /// The hierarchies Corral uses, once each, in creation order, with the controllers each one serves
+    /// (comounted cpu,cpuacct serves two).
+    static func distinctHierarchies(host: CgroupHost) -> [(hierarchy: String, controllers: [String])] {
+        var result: [(hierarchy: String, controllers: [String])] = []
+        var indexByCanonical: [String: Int] = [:]
+        for controller in CgroupHost.v1Controllers {
+            guard let hierarchy = host.hierarchies[controller] else { continue }
+            let canonical = canonicalPath(hierarchy)
+            if let index = indexByCanonical[canonical] {
+                result[index].controllers.append(controller)
+            } else {
+                indexByCanonical[canonical] = result.count
+                result.append((hierarchy, [controller]))
+            }
+        }
+        return result
     }
 
     /// Resolves symlinks so "cpu" and "cpuacct" pointing at "cpu,cpuacct" count once.
