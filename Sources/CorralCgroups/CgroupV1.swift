@@ -132,12 +132,21 @@ struct CgroupV1: CgroupBackend {
             pidsMaxEvents: pidsEvents.map { $0["max"] ?? 0 })
     }
 
-    /// `cgroup.procs` of the pids hierarchy, else the freezer's, else any: every hierarchy holds the same
-    /// processes once attach has run.
+    /// The union of every hierarchy's `cgroup.procs`, the pids and freezer hierarchies' first. Once attach has
+    /// run they all hold the same processes, but a supervisor killed mid-attach leaves a process in only
+    /// some of them, and a reaper must still find it.
     func processIDs() -> [Int32] {
-        let preferred = ["pids", "freezer"].compactMap { paths[$0] } + directories
-        guard let directory = preferred.first else { return [] }
-        return kernel.readIfPresent(directory + "/cgroup.procs").map(CgroupFormat.pids) ?? []
+        var seen: Set<Int32> = []
+        var result: [Int32] = []
+        let ordered = ["pids", "freezer"].compactMap { paths[$0] } + directories
+        var read: Set<String> = []
+        for directory in ordered where read.insert(directory).inserted {
+            for pid in kernel.readIfPresent(directory + "/cgroup.procs").map(CgroupFormat.pids) ?? []
+            where seen.insert(pid).inserted {
+                result.append(pid)
+            }
+        }
+        return result
     }
 
     /// Freeze (and wait for FROZEN, so nothing forks while we enumerate), SIGKILL and SIGCONT every
