@@ -84,7 +84,7 @@ public final class Cgroup: @unchecked Sendable {
         backend.stats()
     }
 
-    /// The processes in the group (`cgroup.procs`; v1: of the pids or freezer hierarchy), in the caller's
+    /// The processes in the group (`cgroup.procs`; v1: the union over its hierarchies), in the caller's
     /// pid namespace. Empty when the group is gone.
     public func processIDs() -> [Int32] {
         backend.processIDs()

@@ -10,6 +10,10 @@ protocol CgroupKernel: Sendable {
     /// Writes `value` in one `write(2)`, as kernel interface files require.
     func write(_ value: String, to path: String) throws(SystemError)
     func exists(_ path: String) -> Bool
+    /// True when `path` is a directory (following symlinks, as v1 hierarchy links need).
+    func isDirectory(_ path: String) -> Bool
+    /// Names in a directory, without "." and "..".
+    func list(_ path: String) throws(SystemError) -> [String]
     /// Creates a directory; EEXIST is an error.
     func makeDirectory(_ path: String) throws(SystemError)
     func removeDirectory(_ path: String) throws(SystemError)
@@ -24,6 +28,8 @@ struct LinuxCgroupKernel: CgroupKernel {
     func read(_ path: String) throws(SystemError) -> String { try FileSystem.read(path) }
     func write(_ value: String, to path: String) throws(SystemError) { try FileSystem.write(value, to: path) }
     func exists(_ path: String) -> Bool { FileSystem.exists(path) }
+    func isDirectory(_ path: String) -> Bool { FileSystem.isDirectory(path) }
+    func list(_ path: String) throws(SystemError) -> [String] { try FileSystem.list(path) }
     func makeDirectory(_ path: String) throws(SystemError) { try FileSystem.makeDirectory(path) }
     func removeDirectory(_ path: String) throws(SystemError) { try FileSystem.removeDirectory(path) }
 
@@ -45,6 +51,12 @@ extension CgroupKernel {
     /// Reads a file, or `nil` when it is missing or unreadable (stats are best effort).
     func readIfPresent(_ path: String) -> String? {
         try? read(path)
+    }
+
+    /// The subdirectories of `path` (child groups, leaving out interface files), sorted; empty when `path`
+    /// is missing or unreadable.
+    func subdirectories(_ path: String) -> [String] {
+        ((try? list(path)) ?? []).filter { isDirectory(path + "/" + $0) }.sorted()
     }
 
     /// Writes `value` only when the file exists (optional kernel features such as `memory.swap.max`).

@@ -19,23 +19,56 @@ struct CgroupV1: CgroupBackend {
                        transaction: inout DirectoryTransaction) throws(SystemError) -> CgroupV1 {
         var paths: [String: String] = [:]
         var directories: [String] = []
-        var byHierarchy: [String: String] = [:]  // canonical hierarchy root -> group directory
-        for controller in CgroupHost.v1Controllers {
-            guard let hierarchy = host.hierarchies[controller] else { continue }
-            let canonical = canonicalPath(hierarchy)
-            if let existing = byHierarchy[canonical] {
-                paths[controller] = existing
-                continue
-            }
+        for (hierarchy, controllers) in distinctHierarchies(host: host) {
             let parentPath = hierarchy + "/" + parent
             let path = parentPath + "/" + name
             try transaction.makeDirectory(parentPath, existOK: true)
             try transaction.makeDirectory(path, existOK: false)
-            byHierarchy[canonical] = path
-            paths[controller] = path
+            for controller in controllers { paths[controller] = path }
             directories.append(path)
         }
         return CgroupV1(kernel: kernel, paths: paths, directories: directories)
+    }
+
+    /// The group `parent/name` as it exists now: only the hierarchies that have its directory (a supervisor
+    /// killed mid-create may have made some and not others). nil when none has it.
+    static func existing(host: CgroupHost, parent: String, name: String, kernel: any CgroupKernel) -> CgroupV1? {
+        var paths: [String: String] = [:]
+        var directories: [String] = []
+        for (hierarchy, controllers) in distinctHierarchies(host: host) {
+            let path = hierarchy + "/" + parent + "/" + name
+            guard kernel.isDirectory(path) else { continue }
+            for controller in controllers { paths[controller] = path }
+            directories.append(path)
+        }
+        return directories.isEmpty ? nil : CgroupV1(kernel: kernel, paths: paths, directories: directories)
+    }
+
+    /// The names of the child groups of `parent`, over every hierarchy Corral uses, sorted.
+    static func children(host: CgroupHost, parent: String, kernel: any CgroupKernel) -> [String] {
+        var names: Set<String> = []
+        for (hierarchy, _) in distinctHierarchies(host: host) {
+            names.formUnion(kernel.subdirectories(hierarchy + "/" + parent))
+        }
+        return names.sorted()
+    }
+
+    /// The hierarchies Corral uses, once each, in creation order, with the controllers each one serves
+    /// (comounted cpu,cpuacct serves two).
+    static func distinctHierarchies(host: CgroupHost) -> [(hierarchy: String, controllers: [String])] {
+        var result: [(hierarchy: String, controllers: [String])] = []
+        var indexByCanonical: [String: Int] = [:]
+        for controller in CgroupHost.v1Controllers {
+            guard let hierarchy = host.hierarchies[controller] else { continue }
+            let canonical = canonicalPath(hierarchy)
+            if let index = indexByCanonical[canonical] {
+                result[index].controllers.append(controller)
+            } else {
+                indexByCanonical[canonical] = result.count
+                result.append((hierarchy, [controller]))
+            }
+        }
+        return result
     }
 
     /// Resolves symlinks so "cpu" and "cpuacct" pointing at "cpu,cpuacct" count once.
@@ -99,12 +132,21 @@ struct CgroupV1: CgroupBackend {
             pidsMaxEvents: pidsEvents.map { $0["max"] ?? 0 })
     }
 
-    /// `cgroup.procs` of the pids hierarchy, else the freezer's, else any: every hierarchy holds the same
-    /// processes once attach has run.
+    /// The union of every hierarchy's `cgroup.procs`, the pids and freezer hierarchies' first. Once attach has
+    /// run they all hold the same processes, but a supervisor killed mid-attach leaves a process in only
+    /// some of them, and a reaper must still find it.
     func processIDs() -> [Int32] {
-        let preferred = ["pids", "freezer"].compactMap { paths[$0] } + directories
-        guard let directory = preferred.first else { return [] }
-        return kernel.readIfPresent(directory + "/cgroup.procs").map(CgroupFormat.pids) ?? []
+        var seen: Set<Int32> = []
+        var result: [Int32] = []
+        let ordered = ["pids", "freezer"].compactMap { paths[$0] } + directories
+        var read: Set<String> = []
+        for directory in ordered where read.insert(directory).inserted {
+            for pid in kernel.readIfPresent(directory + "/cgroup.procs").map(CgroupFormat.pids) ?? []
+            where seen.insert(pid).inserted {
+                result.append(pid)
+            }
+        }
+        return result
     }
 
     /// Freeze (and wait for FROZEN, so nothing forks while we enumerate), SIGKILL and SIGCONT every

@@ -25,6 +25,12 @@ struct CgroupV2: CgroupBackend {
         return CgroupV2(kernel: kernel, path: path)
     }
 
+    /// The group `root/parent/name` when its directory exists.
+    static func existing(host: CgroupHost, parent: String, name: String, kernel: any CgroupKernel) -> CgroupV2? {
+        let path = host.root + "/" + parent + "/" + name
+        return kernel.isDirectory(path) ? CgroupV2(kernel: kernel, path: path) : nil
+    }
+
     /// Writes "+controller" to `group/cgroup.subtree_control` for each controller not already listed there,
     /// one write per controller so an error names the controller that was refused.
     static func enableControllers(_ controllers: [String], in group: String, kernel: any CgroupKernel) throws(SystemError) {

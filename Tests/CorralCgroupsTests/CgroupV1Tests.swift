@@ -125,6 +125,8 @@ import Testing
             }
             func write(_ value: String, to path: String) throws(SystemError) { try inner.write(value, to: path) }
             func exists(_ path: String) -> Bool { inner.exists(path) }
+            func isDirectory(_ path: String) -> Bool { inner.isDirectory(path) }
+            func list(_ path: String) throws(SystemError) -> [String] { try inner.list(path) }
             func makeDirectory(_ path: String) throws(SystemError) { try inner.makeDirectory(path) }
             func removeDirectory(_ path: String) throws(SystemError) { try inner.removeDirectory(path) }
             func signal(_ pid: Int32, _ signal: Int32) { inner.signal(pid, signal) }

@@ -43,6 +43,8 @@ final class FakeCgroupKernel: CgroupKernel, @unchecked Sendable {
 
     func read(_ path: String) throws(SystemError) -> String { try FileSystem.read(path) }
     func exists(_ path: String) -> Bool { FileSystem.exists(path) }
+    func isDirectory(_ path: String) -> Bool { FileSystem.isDirectory(path) }
+    func list(_ path: String) throws(SystemError) -> [String] { try FileSystem.list(path) }
     func pause(milliseconds: Int) { lock.withLock { _pauses += 1 } }
 
     func write(_ value: String, to path: String) throws(SystemError) {

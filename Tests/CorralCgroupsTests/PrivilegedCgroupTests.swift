@@ -196,4 +196,48 @@ struct PrivilegedCgroupTests {
         for directory in first.backend.directories { #expect(FileSystem.isDirectory(directory)) }
         try first.remove()
     }
+
+    /// reapStale on the real hierarchy: of two groups left with a process each, only the one the predicate
+    /// selects is killed and removed; the other and its process are untouched.
+    @Test func reapStaleRemovesOnlyTheSelectedGroup() throws {
+        let host = try Privileged.host()
+        let parent = Privileged.parentName("reap")
+        defer { Privileged.cleanUp(host: host, parent: parent) }
+        let stale = try Cgroup.create(host: host, parent: parent, name: "sbx-999999-0", limits: CgroupLimits(pidsMax: 16))
+        let live = try Cgroup.create(host: host, parent: parent, name: "sbx-\(getpid())-0", limits: CgroupLimits(pidsMax: 16))
+        let staleChild = try Child.spawn(["/bin/sleep", "30"])
+        defer { staleChild.killAndReap() }
+        try stale.attach(pid: staleChild.pid)
+        let liveChild = try Child.spawn(["/bin/sleep", "30"])
+        defer { liveChild.killAndReap() }
+        try live.attach(pid: liveChild.pid)
+        #expect(Cgroup.children(host: host, parent: parent) == [stale.name, live.name].sorted())
+
+        var asked: [String] = []
+        let removed = Cgroup.reapStale(host: host, parent: parent) { name in
+            asked.append(name)
+            return name == stale.name
+        }
+        #expect(removed == [stale.name])
+        #expect(asked.sorted() == [stale.name, live.name].sorted())
+        #expect(Child.terminatingSignal(staleChild.wait()) == SIGKILL)
+        for directory in stale.backend.directories { #expect(!FileSystem.exists(directory), "\(directory)") }
+        do {
+            _ = try Cgroup.existing(host: host, parent: parent, name: stale.name)
+            Issue.record("existing found the reaped group")
+        } catch {
+            #expect(error.errno == ENOENT)
+        }
+
+        #expect(Cgroup.children(host: host, parent: parent) == [live.name])
+        for directory in live.backend.directories { #expect(FileSystem.isDirectory(directory), "\(directory)") }
+        #expect(kill(liveChild.pid, 0) == 0)
+        let again = try Cgroup.existing(host: host, parent: parent, name: live.name)
+        #expect(again.processIDs() == [liveChild.pid])
+        #expect(again.backend.directories == live.backend.directories)
+        try again.killAll()
+        #expect(Child.terminatingSignal(liveChild.wait()) == SIGKILL)
+        try again.remove()
+        #expect(Cgroup.children(host: host, parent: parent).isEmpty)
+    }
 }

@@ -164,6 +164,8 @@ struct KernelWithoutCgroupKill: CgroupKernel {
     func read(_ path: String) throws(SystemError) -> String { try real.read(path) }
     func write(_ value: String, to path: String) throws(SystemError) { try real.write(value, to: path) }
     func exists(_ path: String) -> Bool { path.hasSuffix("/cgroup.kill") ? false : real.exists(path) }
+    func isDirectory(_ path: String) -> Bool { real.isDirectory(path) }
+    func list(_ path: String) throws(SystemError) -> [String] { try real.list(path) }
     func makeDirectory(_ path: String) throws(SystemError) { try real.makeDirectory(path) }
     func removeDirectory(_ path: String) throws(SystemError) { try real.removeDirectory(path) }
     func signal(_ pid: Int32, _ signal: Int32) { real.signal(pid, signal) }
