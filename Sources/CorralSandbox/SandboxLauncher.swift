@@ -57,6 +57,7 @@ public final class SandboxLauncher: @unchecked Sendable {
         } catch {
             throw .host(error)
         }
+        SupervisorIdentity.reapOrphanedCgroups(host: cgroupHost, parent: configuration.cgroupParent)
         networkNamespaces = configuration.networkNamespacePool > 0
             ? NetworkNamespacePool(capacity: configuration.networkNamespacePool, hostNamespace: hostNetworkNamespace) : nil
     }
@@ -79,7 +80,7 @@ public final class SandboxLauncher: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         counter += 1
-        return "sbx-\(getpid())-\(counter)"
+        return SupervisorIdentity.current.sandboxName(counter)
     }
 
     /// Starts `spec` with the given stdio (the caller keeps ownership of those fds). Returns once the
