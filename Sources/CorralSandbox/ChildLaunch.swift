@@ -53,8 +53,15 @@ struct ChildLaunch {
             SpawnThread.shared.run { () -> (rc: Int32, errno: Int32, result: corral_spawn_result) in
                 var r = corral_spawn_result()
                 var a = attrs
+                // v1: be born in the sandbox's groups (see CgroupThread); if that fails the parent attaches later.
+                let entered = a.cgroup_fd < 0 && enterGroups()
                 let rc = corral_spawn(&a, &r)
-                return (rc, rc == 0 ? 0 : errno, r)
+                let code = rc == 0 ? 0 : errno
+                if entered {
+                    leaveGroups()
+                    r.into_cgroup = 1
+                }
+                return (rc, code, r)
             }
         }
         let result = spawned.result
@@ -77,6 +84,30 @@ struct ChildLaunch {
             process.spawnTrace = SpawnTrace(points: (points + SpawnTrace.read(from: trace.read)).sorted { $0.nanoseconds < $1.nanoseconds })
         }
         return process
+    }
+
+    /// Moves the spawn thread into the sandbox's v1 groups. Runs on the spawn thread.
+    private func enterGroups() -> Bool {
+        guard launcher.cgroupHost.version == .v1, let home = launcher.spawnThreadGroups else { return false }
+        do {
+            try CgroupThread.move(to: cgroup.threadDirectories)
+            return true
+        } catch {
+            // Partly moved: go back; the child then joins its groups the slow way.
+            try? CgroupThread.move(to: home)
+            return false
+        }
+    }
+
+    /// Returns the spawn thread to its own groups. A supervisor thread left in a sandbox's group would be
+    /// killed with the sandbox, so failing here is fatal: it cannot happen short of a broken cgroup mount.
+    private func leaveGroups() {
+        guard let home = launcher.spawnThreadGroups else { return }
+        do {
+            try CgroupThread.move(to: home)
+        } catch {
+            fatalError("corral: cannot move the spawn thread back to its cgroups: \(error)")
+        }
     }
 
     /// Writes the id maps, joins the cgroup (unless clone3 already did), then lets the child go.

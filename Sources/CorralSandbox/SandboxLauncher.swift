@@ -28,6 +28,8 @@ public final class SandboxLauncher: @unchecked Sendable {
     let lastCapability: Int32
     let hostNetworkNamespace: Int32
     let networkNamespaces: NetworkNamespacePool?
+    /// v1: the spawn thread's own groups, which it returns to after each clone (nil on v2).
+    let spawnThreadGroups: [String]?
     private let lock = NSLock()
     private var seccompCache: [(SeccompProfile, SeccompProgram)] = []
     private var counter = 0
@@ -58,6 +60,8 @@ public final class SandboxLauncher: @unchecked Sendable {
             throw .host(error)
         }
         SupervisorIdentity.reapOrphanedCgroups(host: cgroupHost, parent: configuration.cgroupParent)
+        let host = cgroupHost
+        spawnThreadGroups = host.version == .v1 ? SpawnThread.shared.run { try? CgroupThread.currentDirectories(host: host) } : nil
         networkNamespaces = configuration.networkNamespacePool > 0
             ? NetworkNamespacePool(capacity: configuration.networkNamespacePool, hostNamespace: hostNetworkNamespace) : nil
     }

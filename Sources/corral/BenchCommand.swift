@@ -54,7 +54,7 @@ struct BenchSpawnCommand: ParsableCommand {
         let devNull = open("/dev/null", O_RDWR | O_CLOEXEC)
         defer { close(devNull) }
         var spec = SandboxSpec(argv: ["/bin/true"])
-        spec.seccomp = ProcessInfo.processInfo.environment["NOSEC"] != nil ? nil : try SeccompProfile.named("default", configDirectory: ConfigPaths.seccompDirectory)
+        spec.seccomp = try SeccompProfile.named("default", configDirectory: ConfigPaths.seccompDirectory)
         let bwrap = ["/usr/bin/bwrap", "/bin/bwrap"].first { FileManager.default.isExecutableFile(atPath: $0) }
         let bwrapArgs = bwrap.map { [$0] + Self.bwrapArguments() + ["/bin/true"] }
 
@@ -95,9 +95,12 @@ struct BenchSpawnCommand: ParsableCommand {
         }
         if trace {
             // To stderr, so --json output stays one object.
-            printError("corral launch phases (median ms, each since the previous one):")
+            printError("corral launch phases (ms, each since the previous one):  p50     p90    mean")
             for phase in SpawnTrace.Phase.allCases where phases[phase] != nil {
-                printError(String(format: "  %-32@ %.3f", phase.label, Percentiles(phases[phase]!).p50Ms))
+                let samples = phases[phase]!
+                let sorted = samples.sorted()
+                printError("  " + phase.label.padding(toLength: 32, withPad: " ", startingAt: 0) + String(format: " %7.3f %7.3f %7.3f", Percentiles(samples).p50Ms,
+                                  sorted[sorted.count * 9 / 10], samples.reduce(0, +) / Double(samples.count)))
             }
         }
     }
