@@ -48,23 +48,29 @@ struct ChildLaunch {
 
         var points: [SpawnTrace.Point] = [.init(phase: .requested, nanoseconds: started)]
         points.append(.init(phase: .prepared, nanoseconds: MonotonicClock.now()))
+        let tracing = trace.write >= 0
         let spawned = withAttrs(cgroupFD: cgroupFD, netns: netns, sync: sync.read, error: errors.write,
                                 status: status.write, trace: trace.write) { attrs in
-            SpawnThread.shared.run { () -> (rc: Int32, errno: Int32, result: corral_spawn_result) in
+            let built = MonotonicClock.now()
+            return SpawnThread.onLongLivedThread { () -> (rc: Int32, errno: Int32, result: corral_spawn_result, points: [SpawnTrace.Point]) in
+                var points: [SpawnTrace.Point] = []
+                if tracing { points = [.init(phase: .attrsBuilt, nanoseconds: built), .init(phase: .onSpawnThread, nanoseconds: MonotonicClock.now())] }
                 var r = corral_spawn_result()
                 var a = attrs
                 // v1: be born in the sandbox's groups (see CgroupThread); if that fails the parent attaches later.
                 let entered = a.cgroup_fd < 0 && enterGroups()
+                if tracing && entered { points.append(.init(phase: .groupsEntered, nanoseconds: MonotonicClock.now())) }
                 let rc = corral_spawn(&a, &r)
                 let code = rc == 0 ? 0 : errno
                 if entered {
                     leaveGroups()
                     r.into_cgroup = 1
                 }
-                return (rc, code, r)
+                return (rc, code, r, points)
             }
         }
         let result = spawned.result
+        points += spawned.points
         guard spawned.rc == 0 else { throw .host(SystemError(stage: "clone", errno: spawned.errno)) }
         // The child holds its own copies of its ends now; the status pipe's read end moves to the process.
         for fd in [sync.read, errors.write, status.write, cgroupFD, trace.write, netns] { FileDescriptor.close(fd) }

@@ -8,6 +8,9 @@ public struct SpawnTrace: Sendable {
     public enum Phase: Int32, Sendable, CaseIterable {
         case requested = 0          // launch() called
         case prepared = 100         // spec validated, mount plan built, cgroup created, pipes open
+        case attrsBuilt = 102       // C attrs built, about to hand over to the spawn thread
+        case onSpawnThread = 103    // the spawn thread picked the launch up
+        case groupsEntered = 104    // v1: the spawn thread stands in the sandbox's groups; about to clone
         case cloned = 1             // the child's first instruction (CORRAL_TRACE_CLONED)
         case released = 2           // id maps written, cgroup placed, child let go
         case rootReady = 3          // new root assembled and pivoted into
@@ -19,6 +22,9 @@ public struct SpawnTrace: Sendable {
             switch self {
             case .requested: return "request"
             case .prepared: return "prepare (plan, cgroup, pipes)"
+            case .attrsBuilt: return "build C attrs"
+            case .onSpawnThread: return "hand over to the spawn thread"
+            case .groupsEntered: return "enter the cgroups (v1)"
             case .cloned: return "clone"
             case .released: return "id maps + cgroup placement"
             case .rootReady: return "root filesystem + pivot_root"
