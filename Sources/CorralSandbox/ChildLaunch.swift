@@ -62,6 +62,7 @@ struct ChildLaunch {
                 if tracing && entered { points.append(.init(phase: .groupsEntered, nanoseconds: MonotonicClock.now())) }
                 let rc = corral_spawn(&a, &r)
                 let code = rc == 0 ? 0 : errno
+                if tracing { points.append(.init(phase: .cloneReturned, nanoseconds: MonotonicClock.now())) }
                 if entered {
                     leaveGroups()
                     r.into_cgroup = 1
@@ -79,7 +80,9 @@ struct ChildLaunch {
                                      started: started, timeoutMilliseconds: spec.limits.timeoutMilliseconds,
                                      usedClone3: result.used_clone3 != 0, spawnedIntoCgroup: result.into_cgroup != 0)
         do {
-            try release(pid: result.pid, intoCgroup: result.into_cgroup != 0, sync: sync.write)
+            try release(pid: result.pid, intoCgroup: result.into_cgroup != 0, sync: sync.write) {
+                if tracing { points.append(.init(phase: .mapsWritten, nanoseconds: MonotonicClock.now())) }
+            }
             try waitForExec(errors.read)
         } catch {
             process.abandon()
@@ -117,7 +120,7 @@ struct ChildLaunch {
     }
 
     /// Writes the id maps, joins the cgroup (unless clone3 already did), then lets the child go.
-    private func release(pid: Int32, intoCgroup: Bool, sync: Int32) throws(SandboxError) {
+    private func release(pid: Int32, intoCgroup: Bool, sync: Int32, mapsWritten: () -> Void) throws(SandboxError) {
         let id = spec.identity
         do {
             try FileSystem.write("0 \(id.hostUID) 1\n", to: "/proc/\(pid)/uid_map")
@@ -126,6 +129,7 @@ struct ChildLaunch {
         } catch {
             throw .host(error)
         }
+        mapsWritten()
         if !intoCgroup {
             do {
                 try cgroup.attach(pid: pid)
