@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs the privileged test suites inside a throwaway VM with a pure cgroup v2 (or v1) layout.
+#   scripts/run-in-vm.sh VM_RUN v2|v1 TEST_BUNDLE
+# The VM sees this machine's files read-only, so the test bundle and the corral binary next to it run
+# there unchanged. CI=true makes every privileged test run (or fail) instead of skipping.
+set -euo pipefail
+vm_run=$1 cgroup=$2 bundle=$(realpath "$3")
+suites='CorralPrivilegedTests|PrivilegedCgroupTests|KernelProbeTests'
+echo "test-cgroup2: running the privileged suites in a cgroup $cgroup VM (boot ~15 s, then slower than here)"
+exec "$vm_run" --cgroup "$cgroup" --mem 3072 --timeout 1800 -- \
+  env CI=true "$bundle" --testing-library swift-testing --filter "$suites"
