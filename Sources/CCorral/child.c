@@ -123,6 +123,17 @@ static void drop_capabilities(const struct corral_spawn_attrs *a) {
     if (syscall(SYS_capset, &header, data) != 0) corral_fail(a, CORRAL_STEP_CAPSET, -1);
 }
 
+/* The init is a copy of the supervisor: its /proc/1/cmdline would show the supervisor's command line to
+ * the sandbox. Overwrite the copy of those bytes, and the thread name. */
+static void rename_init(const struct corral_spawn_attrs *a) {
+    static const char name[] = "corral-init";
+    if (a->argv_area != NULL && a->argv_area_len >= sizeof name) {
+        memset(a->argv_area, 0, a->argv_area_len);
+        memcpy(a->argv_area, name, sizeof name);
+    }
+    prctl(PR_SET_NAME, name, 0, 0, 0);
+}
+
 static void load_seccomp(const struct corral_spawn_attrs *a) {
     if (a->seccomp_filter == NULL) return;
     struct sock_fprog prog = {.len = a->seccomp_len, .filter = (struct sock_filter *)a->seccomp_filter};
@@ -149,6 +160,7 @@ void corral_child(const struct corral_spawn_attrs *a) {
         corral_fail(a, CORRAL_STEP_SETHOSTNAME, -1);
     if (a->loopback_up) bring_up_loopback(a);
     apply_rlimits(a);
+    rename_init(a);
     if (setsid() < 0) corral_fail(a, CORRAL_STEP_SETSID, -1);
     drop_capabilities(a);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) corral_fail(a, CORRAL_STEP_NO_NEW_PRIVS, -1);

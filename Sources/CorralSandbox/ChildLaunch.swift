@@ -200,6 +200,10 @@ struct ChildLaunch {
         attrs.op_count = ops.count
         attrs.hostname = arena.string(spec.hostname)
         attrs.cwd = arena.string(spec.workingDirectory)
+        if let area = SupervisorIdentity.argvArea {
+            attrs.argv_area = UnsafeMutablePointer(bitPattern: area.start)
+            attrs.argv_area_len = area.length
+        }
         attrs.loopback_up = spec.network == .loopback ? 1 : 0
         attrs.rlimits = arena.array(rlimits)
         attrs.rlimit_count = rlimits.count

@@ -24,6 +24,15 @@ struct SupervisorIdentity: Equatable {
         return SupervisorIdentity(pid: pid, startTime: start)
     }
 
+    /// Where this process's argv strings lie (fields 48 and 49 of /proc/self/stat), for the init to blank.
+    static let argvArea: (start: UInt, length: Int)? = {
+        guard let stat = try? FileSystem.read("/proc/self/stat"), let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // field 3 is fields[0]; arg_start is field 48, arg_end field 49.
+        guard fields.count > 47, let start = UInt(fields[45]), let end = UInt(fields[46]), end > start else { return nil }
+        return (start, Int(end - start))
+    }()
+
     /// True when the process that made the group is still running.
     static func isAlive(_ owner: SupervisorIdentity) -> Bool {
         startTime(of: owner.pid) == owner.startTime

@@ -72,6 +72,8 @@ struct corral_spawn_attrs {
 
     const char *hostname;
     const char *cwd;
+    char *argv_area;             /* the supervisor's argv strings (arg_start of /proc/self/stat), or NULL: the */
+    size_t argv_area_len;        /* init overwrites its copy so /proc/1/cmdline shows "corral-init", not them */
     int loopback_up;
 
     const struct corral_rlimit *rlimits;
