@@ -73,6 +73,13 @@ public final class Cgroup: @unchecked Sendable {
     /// and closes it). nil on v1.
     public var unifiedPath: String? { backend.unifiedPath }
 
+    /// Applies `limits` to an existing group (one made ahead of time without limits, say). Swap stays off.
+    /// Throws ENODEV when a limit's controller is missing.
+    public func setLimits(_ limits: CgroupLimits) throws(SystemError) {
+        try Self.checkControllers(host: host, limits: limits)
+        try backend.applyLimits(limits)
+    }
+
     /// Moves `pid` into the group (v1: every hierarchy's `cgroup.procs`; v2: `cgroup.procs`). For when
     /// clone3 CLONE_INTO_CGROUP is unavailable; the process's threads move with it.
     public func attach(pid: Int32) throws(SystemError) {

@@ -14,9 +14,9 @@ public final class SandboxLauncher: @unchecked Sendable {
         /// Where each sandbox assembles its root, inside its own mount namespace (shared name, private mounts).
         public var stagingDirectory: String = "/run/corral/root"
         public var cgroupRoot: String = "/sys/fs/cgroup"
-        /// How many network namespaces to keep ready (0: create each one during its launch). Worth it for a
-        /// long-lived supervisor; a one-shot `corral run` leaves it at 0.
-        public var networkNamespacePool = 0
+        /// How many network namespaces and cgroups to keep ready (0: make each during its launch). Worth it
+        /// for a long-lived supervisor; a one-shot `corral run` leaves it at 0.
+        public var prefilledPool = 0
         /// Record when each phase of every launch happened (`SandboxProcess.spawnTrace`); for benchmarks.
         public var traceSpawn = false
         public init() {}
@@ -27,12 +27,14 @@ public final class SandboxLauncher: @unchecked Sendable {
     public let clone3Supported: Bool
     let lastCapability: Int32
     let hostNetworkNamespace: Int32
-    let networkNamespaces: NetworkNamespacePool?
+    let networkNamespaces: PrefilledPool<Int32>?
+    let cgroups: PrefilledPool<Cgroup>?
     /// v1: the spawn thread's own groups, which it returns to after each clone (nil on v2).
     let spawnThreadGroups: [String]?
     private let lock = NSLock()
     private var seccompCache: [(SeccompProfile, SeccompProgram)] = []
-    private var counter = 0
+    private static let counterLock = NSLock()
+    nonisolated(unsafe) private static var counter = 0
 
     /// Detects the host. Throws `SandboxError.unsupported` when sandboxes cannot run here (not root, ...).
     public init(configuration: Configuration = Configuration()) throws(SandboxError) {
@@ -62,8 +64,21 @@ public final class SandboxLauncher: @unchecked Sendable {
         SupervisorIdentity.reapOrphanedCgroups(host: cgroupHost, parent: configuration.cgroupParent)
         let host = cgroupHost
         spawnThreadGroups = host.version == .v1 ? SpawnThread.shared.run { try? CgroupThread.currentDirectories(host: host) } : nil
-        networkNamespaces = configuration.networkNamespacePool > 0
-            ? NetworkNamespacePool(capacity: configuration.networkNamespacePool, hostNamespace: hostNetworkNamespace) : nil
+        if configuration.prefilledPool > 0 {
+            let hostNamespace = hostNetworkNamespace
+            networkNamespaces = PrefilledPool(name: "corral-netns-pool", capacity: configuration.prefilledPool) {
+                let fd = corral_netns_create(hostNamespace)
+                return fd >= 0 ? fd : nil
+            }
+            let parent = configuration.cgroupParent
+            cgroups = PrefilledPool(name: "corral-cgroup-pool", capacity: configuration.prefilledPool) { [cgroupHost] in
+                try? Cgroup.create(host: cgroupHost, parent: parent, name: SupervisorIdentity.current.sandboxName(SandboxLauncher.nextCounter()),
+                                   limits: CgroupLimits())
+            }
+        } else {
+            networkNamespaces = nil
+            cgroups = nil
+        }
     }
 
     private static func parents(of path: String) -> [String] {
@@ -80,11 +95,34 @@ public final class SandboxLauncher: @unchecked Sendable {
         return program
     }
 
-    func nextSandboxName() -> String {
-        lock.lock()
-        defer { lock.unlock() }
+    /// Releases what the pools made ahead (their cgroups are removed, their namespaces closed). Call before
+    /// the process exits; sandboxes still running are not affected.
+    public func shutdown() {
+        networkNamespaces?.close { FileDescriptor.close($0) }
+        cgroups?.close { try? $0.remove() }
+    }
+
+    /// Numbers the sandboxes of this process (and so their cgroups), across launchers.
+    static func nextCounter() -> Int {
+        counterLock.lock()
+        defer { counterLock.unlock() }
         counter += 1
-        return SupervisorIdentity.current.sandboxName(counter)
+        return counter
+    }
+
+    /// The sandbox's cgroup with `limits` applied: a ready one from the pool, else a new one.
+    private func makeCgroup(_ limits: CgroupLimits) throws(SystemError) -> Cgroup {
+        if let ready = cgroups?.take() {
+            do {
+                try ready.setLimits(limits)
+                return ready
+            } catch {
+                try? ready.remove()
+                throw error
+            }
+        }
+        return try Cgroup.create(host: cgroupHost, parent: configuration.cgroupParent,
+                                 name: SupervisorIdentity.current.sandboxName(Self.nextCounter()), limits: limits)
     }
 
     /// Starts `spec` with the given stdio (the caller keeps ownership of those fds). Returns once the
@@ -110,9 +148,8 @@ public final class SandboxLauncher: @unchecked Sendable {
         }
         let cgroup: Cgroup
         do {
-            cgroup = try Cgroup.create(host: cgroupHost, parent: configuration.cgroupParent, name: nextSandboxName(),
-                                       limits: CgroupLimits(memoryBytes: spec.limits.memoryBytes, cpuQuota: spec.limits.cpus,
-                                                            pidsMax: spec.limits.pids))
+            cgroup = try makeCgroup(CgroupLimits(memoryBytes: spec.limits.memoryBytes, cpuQuota: spec.limits.cpus,
+                                                 pidsMax: spec.limits.pids))
         } catch {
             throw .host(error)
         }

@@ -45,12 +45,13 @@ struct BenchSpawnCommand: ParsableCommand {
             var configuration = SandboxLauncher.Configuration()
             configuration.traceSpawn = trace
             unpooled = try SandboxLauncher(configuration: configuration)
-            configuration.networkNamespacePool = 4
+            configuration.prefilledPool = 4
             launcher = try SandboxLauncher(configuration: configuration)
         } catch {
             printError("corral: \(error)")
             throw ExitCode(125)
         }
+        defer { launcher.shutdown() }
         let devNull = open("/dev/null", O_RDWR | O_CLOEXEC)
         defer { close(devNull) }
         var spec = SandboxSpec(argv: ["/bin/true"])
@@ -83,8 +84,8 @@ struct BenchSpawnCommand: ParsableCommand {
             encoder.outputFormatting = [.sortedKeys]
             print(String(decoding: try encoder.encode(result), as: UTF8.self))
         } else {
-            print(String(format: "corral  p50 %.2f ms  p99 %.2f ms   (full sandbox, network namespaces made ahead, %d runs)", result.corral.p50Ms, result.corral.p99Ms, runs))
-            print(String(format: "        p50 %.2f ms  p99 %.2f ms   (the same, each network namespace made during its launch)", result.corralUnpooled.p50Ms, result.corralUnpooled.p99Ms))
+            print(String(format: "corral  p50 %.2f ms  p99 %.2f ms   (full sandbox, network namespaces and cgroups made ahead, %d runs)", result.corral.p50Ms, result.corral.p99Ms, runs))
+            print(String(format: "        p50 %.2f ms  p99 %.2f ms   (the same, each network namespace and cgroup made during its launch)", result.corralUnpooled.p50Ms, result.corralUnpooled.p99Ms))
             if let b = result.bwrap {
                 print(String(format: "bwrap   p50 %.2f ms  p99 %.2f ms   (--unshare-all --die-with-parent)", b.p50Ms, b.p99Ms))
                 print(String(format: "ratio   corral/bwrap p50 = %.2f", result.ratio ?? 0))
