@@ -3,7 +3,7 @@ import Foundation
 /// Resources made ahead of time by a background thread, so a launch does not wait for them.
 ///
 /// Keeps up to `capacity` elements ready; `take()` hands one out (never twice) or returns nil when the pool
-/// is empty, and the caller then makes one itself. Used for network namespaces and cgroups, the two
+/// is empty, and the caller then makes one itself. The pool lives until `close(discard:)`. Used for network namespaces and cgroups, the two
 /// costliest kernel objects of a launch (docs/benchmarks.md).
 final class PrefilledPool<Element>: @unchecked Sendable {
     let capacity: Int
@@ -17,7 +17,8 @@ final class PrefilledPool<Element>: @unchecked Sendable {
     init(name: String, capacity: Int, make: @escaping () -> Element?) {
         self.capacity = capacity
         self.make = make
-        let thread = Thread { [unowned self] in self.refill() }
+        // The thread keeps the pool alive until `close()`, after which it ends.
+        let thread = Thread { self.refill() }
         thread.name = name
         thread.start()
     }
