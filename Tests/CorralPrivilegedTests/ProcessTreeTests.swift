@@ -130,7 +130,6 @@ extension PrivilegedSandboxTests {
             try privileged {
                 let probe = """
                 import signal, sys, time
-                signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM])  # the test runner's threads block it
                 def term(sig, frame):
                     print('got TERM', flush=True); sys.exit(0)
                 signal.signal(signal.SIGTERM, term)

@@ -36,48 +36,92 @@ struct RunResult: CustomStringConvertible {
     }
 }
 
-/// A started process whose stdout and stderr go to temporary files (no pipe can fill and block it).
+/// A started process whose stdout and stderr go to temporary files (no pipe can fill and block it). Started
+/// with posix_spawn and reaped with waitpid, not Foundation's Process: in a minimal VM Process can miss the
+/// child's exit, and a raw pid we reap ourselves is never signalled after it is reaped.
 final class Started {
-    let process = Process()
+    let pid: Int32
     let directory: String
-    var pid: Int32 { process.processIdentifier }
+    let argv: [String]
+    private var finished: Int32?
     var stdoutPath: String { directory + "/stdout" }
     var stderrPath: String { directory + "/stderr" }
     var reportPath: String { directory + "/report.json" }
 
+    /// Starts `argv` (an absolute path first) with stdin from /dev/null, a clean signal mask and default
+    /// signal dispositions.
     init(_ argv: [String], reportJSON: Bool = false) throws {
         var template = Array("/tmp/corral-privtest-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw POSIXError(.EIO) }
         directory = String(cString: made)
-        FileManager.default.createFile(atPath: directory + "/stdout", contents: nil)
-        FileManager.default.createFile(atPath: directory + "/stderr", contents: nil)
-        process.executableURL = URL(fileURLWithPath: argv[0])
-        var arguments = Array(argv.dropFirst())
-        if reportJSON { arguments.insert(contentsOf: ["--report-json", directory + "/report.json"], at: 1) }
-        process.arguments = arguments
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle(forWritingAtPath: directory + "/stdout")
-        process.standardError = FileHandle(forWritingAtPath: directory + "/stderr")
-        try process.run()
+        var arguments = argv
+        if reportJSON { arguments.insert(contentsOf: ["--report-json", directory + "/report.json"], at: 2) }
+        self.argv = arguments
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, directory + "/stdout", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, directory + "/stderr", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t()
+        sigemptyset(&none)
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        var cArgs: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in cArgs { free(pointer) } }
+        var pid: pid_t = 0
+        let code = posix_spawn(&pid, arguments[0], &actions, &attributes, &cArgs, environ)
+        guard code == 0 else { throw POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO) }
+        self.pid = pid
     }
 
     func stdoutSoFar() -> String {
         (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? ""
     }
 
+    /// Reaps the process if it has exited; its raw wait status then.
+    private func poll(blocking: Bool) -> Int32? {
+        if let finished { return finished }
+        var status: Int32 = 0
+        while true {
+            let r = waitpid(pid, &status, blocking ? 0 : WNOHANG)
+            if r == pid {
+                finished = status
+                return status
+            }
+            if r == -1 && errno == EINTR { continue }
+            return nil
+        }
+    }
+
     /// Waits up to `seconds` (then SIGKILLs it and records an issue) and collects the result.
     func wait(upTo seconds: Double = 60, sourceLocation: SourceLocation = #_sourceLocation) -> RunResult {
-        if !Residue.eventually(within: seconds, { !process.isRunning }) {
-            Issue.record("still running after \(seconds) s: \(process.arguments ?? []); killed", sourceLocation: sourceLocation)
+        if !Residue.eventually(within: seconds, { poll(blocking: false) != nil }) {
+            Issue.record("still running after \(seconds) s: \(argv); killed", sourceLocation: sourceLocation)
             kill(pid, SIGKILL)
         }
-        process.waitUntilExit()
-        let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        let raw = poll(blocking: true) ?? 0
+        let status = raw & 0x7f == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
         let report = FileManager.default.contents(atPath: reportPath).flatMap { try? JSONDecoder().decode(RunReport.self, from: $0) }
         let result = RunResult(status: status, stdout: stdoutSoFar(),
                                stderr: (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "", report: report)
         try? FileManager.default.removeItem(atPath: directory)
         return result
+    }
+
+    deinit {
+        if finished == nil {
+            kill(pid, SIGKILL)
+            _ = poll(blocking: true)
+        }
     }
 }
 
