@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+
+extension PrivilegedSandboxTests {
+    /// The default seccomp profile, probed the bubblewrap way: each dangerous call with harmless, invalid
+    /// arguments. Unfiltered the kernel rejects the arguments (EBADF, EFAULT, EINVAL, ENOSYS, ...);
+    /// filtered the call never reaches the kernel and gets EPERM.
+    @Suite struct Seccomp {
+        static let probe = """
+        import ctypes, errno, os, sys
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.syscall.restype = ctypes.c_long
+        def call(nr, *args):
+            ctypes.set_errno(0)
+            r = libc.syscall(ctypes.c_long(nr), *[ctypes.c_long(a) for a in args])
+            e = ctypes.get_errno()
+            if r >= 0 and nr == 41: os.close(r)
+            return 'ok' if r >= 0 else errno.errorcode.get(e, str(e))
+        TIOCSTI = 0x5412
+        probes = [
+            ('keyctl', 250, -1), ('add_key', 248, 0, 0, 0, 0, 0), ('bpf', 321, -1, 0, 0),
+            ('perf_event_open', 298, 0, 0, -1, -1, 0), ('userfaultfd', 323, -1),
+            ('kexec_load', 246, 0, 0, 0, -1), ('open_by_handle_at', 304, -1, 0, 0),
+            ('init_module', 175, 0, 0, 0), ('ptrace', 101, -1, 0, 0, 0), ('process_vm_readv', 310, 0, 0, 1, 0, 1, 0),
+            ('kcmp', 312, 0, 0, -1, 0, 0), ('mount', 165, 0, 0, 0, 0, 0), ('umount2', 166, 0, 0),
+            ('pivot_root', 155, 0, 0), ('unshare', 272, -1), ('setns', 308, -1, 0), ('swapon', 167, 0, 0),
+            ('reboot', 169, 0, 0, 0, 0), ('acct', 163, 1), ('syslog', 103, -1, 0, 0),
+            ('io_uring_setup', 425, 0, 0), ('personality', 135, 0x0040000),
+            ('socket_vsock', 41, 40, 1, 0), ('socket_alg', 41, 38, 5, 0),
+            ('ioctl_tiocsti', 16, 0, TIOCSTI | (0x123 << 32), 0),
+        ]
+        for name, nr, *args in probes:
+            print('%s=%s' % (name, call(nr, *args)), flush=True)
+        if len(sys.argv) > 1 and sys.argv[1] == 'x32':
+            print('x32=' + call(0x40000000 | 39), flush=True)
+        """
+
+        static let names = ["keyctl", "add_key", "bpf", "perf_event_open", "userfaultfd", "kexec_load", "open_by_handle_at",
+                            "init_module", "ptrace", "process_vm_readv", "kcmp", "mount", "umount2", "pivot_root", "unshare",
+                            "setns", "swapon", "reboot", "acct", "syslog", "io_uring_setup", "personality", "socket_vsock",
+                            "socket_alg", "ioctl_tiocsti"]
+
+        @Test("dangerous system calls get EPERM inside; unsandboxed the same probe gets the kernel's own error")
+        func denylist() throws {
+            try privileged {
+                let inside = try Corral.python([], Self.probe)
+                #expect(inside.status == 0, "\(inside)")
+                let outside = try Host.python(Self.probe)
+                #expect(outside.status == 0, "\(outside)")
+                for name in Self.names {
+                    #expect(inside.values[name] == "EPERM", "inside, \(name) -> \(inside.values[name] ?? "missing")")
+                    // Oracle: the filter, not the arguments, produced the EPERM.
+                    let host = outside.values[name]
+                    #expect(host != nil && host != "EPERM", "outside, \(name) -> \(host ?? "missing")")
+                }
+            }
+        }
+
+        @Test("an x32 system call kills the command with SIGSYS (exit 159)")
+        func x32Killed() throws {
+            try privileged {
+                let inside = try Corral.python([], Self.probe, ["x32"])
+                #expect(inside.status == 159, "\(inside)")
+                #expect(inside.report?.signal == 31, "\(inside)")
+                #expect(inside.values["ioctl_tiocsti"] == "EPERM", "the probe did not get as far as the x32 call: \(inside)")
+                #expect(inside.values["x32"] == nil, "\(inside)")
+                // Oracle: unsandboxed the process survives the call (ENOSYS without x32 support, else a pid).
+                let outside = try Host.python(Self.probe, ["x32"])
+                #expect(outside.status == 0, "\(outside)")
+                #expect(outside.values["x32"] != nil, "\(outside)")
+            }
+        }
+    }
+}
