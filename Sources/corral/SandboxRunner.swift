@@ -27,6 +27,9 @@ enum SandboxRunner {
         } catch {
             close(out[0]); close(out[1]); close(err[0]); close(err[1])
             printError("corral: \(error)")
+            // A spec refused once the host was consulted (a bind through a symlink, a missing source) is
+            // still a bad option: 2, like the ones refused before.
+            if case .invalidSpec = error { throw ExitCode(2) }
             throw ExitCode(125)
         }
         close(out[1])
