@@ -91,15 +91,18 @@ static void become_root_in_namespace(const struct corral_spawn_attrs *a) {
     if (setresuid(0, 0, 0) != 0) corral_fail(a, CORRAL_STEP_SETRESUID, -1);
 }
 
-static void bring_up_loopback(const struct corral_spawn_attrs *a) {
+int corral_loopback_up(void) {
     int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (s < 0) corral_fail(a, CORRAL_STEP_LOOPBACK, -1);
+    if (s < 0) return -1;
     struct ifreq ifr;
     memset(&ifr, 0, sizeof ifr);
     memcpy(ifr.ifr_name, "lo", 3);
     ifr.ifr_flags = IFF_UP | IFF_RUNNING;
-    if (ioctl(s, SIOCSIFFLAGS, &ifr) != 0) corral_fail(a, CORRAL_STEP_LOOPBACK, -1);
+    int rc = ioctl(s, SIOCSIFFLAGS, &ifr);
+    int saved = errno;
     close(s);
+    errno = saved;
+    return rc;
 }
 
 static void apply_rlimits(const struct corral_spawn_attrs *a) {
@@ -158,7 +161,7 @@ void corral_child(const struct corral_spawn_attrs *a) {
     corral_trace(a, CORRAL_TRACE_ROOT_READY);
     if (a->hostname && sethostname(a->hostname, corral_strlen(a->hostname)) != 0)
         corral_fail(a, CORRAL_STEP_SETHOSTNAME, -1);
-    if (a->loopback_up) bring_up_loopback(a);
+    if (a->loopback_up && corral_loopback_up() != 0) corral_fail(a, CORRAL_STEP_LOOPBACK, -1);
     apply_rlimits(a);
     rename_init(a);
     if (setsid() < 0) corral_fail(a, CORRAL_STEP_SETSID, -1);

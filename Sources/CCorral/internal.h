@@ -16,6 +16,9 @@ void corral_setup_root(const struct corral_spawn_attrs *a);
 /* Forks the workload (which sets up its fds and execs) and stays as the reaping, forwarding pid 1. */
 __attribute__((noreturn)) void corral_run_init(const struct corral_spawn_attrs *a);
 
+/* Brings up lo in the calling thread's network namespace. Returns 0, or -1 with errno set. */
+int corral_loopback_up(void);
+
 /* Writes a trace point when tracing is on. */
 void corral_trace(const struct corral_spawn_attrs *a, int phase);
 

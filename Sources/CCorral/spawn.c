@@ -1,9 +1,6 @@
 /* spawn.c: clones the sandbox's init (parent side). */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <net/if.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -108,20 +105,8 @@ static pid_t clone_child(const struct corral_spawn_attrs *a, struct corral_spawn
 
 int corral_netns_create(int host_netns_fd) {
     if (unshare(CLONE_NEWNET) != 0) return -1;
-    int saved;
-    int fd = -1;
-    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (s >= 0) {
-        struct ifreq ifr;
-        memset(&ifr, 0, sizeof ifr);
-        memcpy(ifr.ifr_name, "lo", 3);
-        ifr.ifr_flags = IFF_UP | IFF_RUNNING;
-        if (ioctl(s, SIOCSIFFLAGS, &ifr) == 0) fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-        saved = errno;
-        close(s);
-    } else {
-        saved = errno;
-    }
+    int fd = corral_loopback_up() == 0 ? open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC) : -1;
+    int saved = errno;
     if (setns(host_netns_fd, CLONE_NEWNET) != 0) {
         /* A thread stranded in the new namespace must not go on creating namespaces from there. */
         abort();
