@@ -115,6 +115,62 @@ int corral_netns_create(int host_netns_fd) {
     return fd;
 }
 
+/* Writes `text` to /proc/PID/NAME. Returns 0, or -1 with errno set. */
+static int write_proc_file(pid_t pid, const char *name, const char *text) {
+    char path[64] = "/proc/";
+    size_t n = 6;
+    char digits[16];
+    int d = 0;
+    unsigned int v = (unsigned int)pid;
+    do {
+        digits[d++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v && d < 15);
+    while (d) path[n++] = digits[--d];
+    path[n++] = '/';
+    size_t len = corral_strlen(name);
+    if (n + len + 1 > sizeof path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(path + n, name, len + 1);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    size_t size = corral_strlen(text);
+    ssize_t w = write(fd, text, size);
+    int saved = errno;
+    close(fd);
+    if (w != (ssize_t)size) {
+        errno = w < 0 ? saved : EIO;
+        return -1;
+    }
+    return 0;
+}
+
+/* The parent's half of the handshake: id maps, back to the spawning thread's own groups, release. */
+static void release_child(const struct corral_spawn_attrs *a, pid_t pid, struct corral_spawn_result *r) {
+    int step = 0;
+    if (write_proc_file(pid, "uid_map", a->uid_map) != 0) step = 1;
+    else if (write_proc_file(pid, "setgroups", "deny") != 0) step = 2;
+    else if (write_proc_file(pid, "gid_map", a->gid_map) != 0) step = 3;
+    int saved = errno;
+    for (size_t i = 0; i < a->leave_fd_count; i++) {
+        /* A supervisor thread left in a sandbox's group would be killed with the sandbox. */
+        if (write(a->leave_fds[i], "0", 1) != 1) abort();
+    }
+    if (step == 0 && a->release_fd >= 0 && (r->into_cgroup || a->born_in_cgroup)) {
+        char go = 1;
+        if (write(a->release_fd, &go, 1) != 1) {
+            step = 4;
+            saved = errno;
+        } else {
+            r->released = 1;
+        }
+    }
+    r->release_step = step;
+    r->release_errno = step ? saved : 0;
+}
+
 int corral_spawn(const struct corral_spawn_attrs *a, struct corral_spawn_result *r) {
     /* A prepared network namespace: enter it on this (dedicated) thread so the child is born in it. */
     struct corral_spawn_attrs local = *a;
@@ -134,10 +190,14 @@ int corral_spawn(const struct corral_spawn_attrs *a, struct corral_spawn_result 
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (a->netns_fd >= 0 && setns(a->host_netns_fd, CLONE_NEWNET) != 0) abort();
     if (pid < 0) {
+        for (size_t i = 0; i < a->leave_fd_count; i++) {
+            if (write(a->leave_fds[i], "0", 1) != 1) abort();
+        }
         errno = saved;
         return -1;
     }
     r->pid = pid;
     r->pidfd = pidfd;
+    release_child(a, pid, r);
     return 0;
 }

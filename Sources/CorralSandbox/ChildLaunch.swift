@@ -49,7 +49,7 @@ struct ChildLaunch {
         var points: [SpawnTrace.Point] = [.init(phase: .requested, nanoseconds: started)]
         points.append(.init(phase: .prepared, nanoseconds: MonotonicClock.now()))
         let tracing = trace.write >= 0
-        let spawned = withAttrs(cgroupFD: cgroupFD, netns: netns, sync: sync.read, error: errors.write,
+        let spawned = withAttrs(cgroupFD: cgroupFD, netns: netns, sync: sync.read, release: sync.write, error: errors.write,
                                 status: status.write, trace: trace.write) { attrs in
             let built = MonotonicClock.now()
             return SpawnThread.onLongLivedThread { () -> (rc: Int32, errno: Int32, result: corral_spawn_result, points: [SpawnTrace.Point]) in
@@ -58,15 +58,21 @@ struct ChildLaunch {
                 var r = corral_spawn_result()
                 var a = attrs
                 // v1: be born in the sandbox's groups (see CgroupThread); if that fails the parent attaches later.
+                // corral_spawn takes the thread back home through leave_fds right after the clone.
                 let entered = a.cgroup_fd < 0 && enterGroups()
                 if tracing && entered { points.append(.init(phase: .groupsEntered, nanoseconds: MonotonicClock.now())) }
-                let rc = corral_spawn(&a, &r)
-                let code = rc == 0 ? 0 : errno
-                if tracing { points.append(.init(phase: .cloneReturned, nanoseconds: MonotonicClock.now())) }
-                if entered {
-                    leaveGroups()
-                    r.into_cgroup = 1
+                let home = launcher.spawnThreadHome
+                let rc = home.withUnsafeBufferPointer { fds in
+                    if entered {
+                        a.born_in_cgroup = 1
+                        a.leave_fds = fds.baseAddress
+                        a.leave_fd_count = fds.count
+                    }
+                    return corral_spawn(&a, &r)
                 }
+                let code = rc == 0 ? 0 : errno
+                if tracing { points.append(.init(phase: .parentReleased, nanoseconds: MonotonicClock.now())) }
+                if entered { r.into_cgroup = 1 }
                 return (rc, code, r, points)
             }
         }
@@ -79,10 +85,12 @@ struct ChildLaunch {
         let process = SandboxProcess(pid: result.pid, pidfd: result.pidfd, statusFD: status.read, cgroup: cgroup,
                                      started: started, timeoutMilliseconds: spec.limits.timeoutMilliseconds,
                                      usedClone3: result.used_clone3 != 0, spawnedIntoCgroup: result.into_cgroup != 0)
-        do {
-            try release(pid: result.pid, intoCgroup: result.into_cgroup != 0, sync: sync.write) {
-                if tracing { points.append(.init(phase: .mapsWritten, nanoseconds: MonotonicClock.now())) }
+        do throws(SandboxError) {
+            if result.release_step != 0 {
+                let stage = ["write uid_map", "write setgroups", "write gid_map", "release the child"][Int(result.release_step) - 1]
+                throw SandboxError.host(SystemError(stage: stage, errno: result.release_errno))
             }
+            if result.released == 0 { try attachAndRelease(pid: result.pid, sync: sync.write) }
             try waitForExec(errors.read)
         } catch {
             process.abandon()
@@ -95,50 +103,27 @@ struct ChildLaunch {
         return process
     }
 
-    /// Moves the spawn thread into the sandbox's v1 groups. Runs on the spawn thread.
+    /// Moves the spawn thread into the sandbox's v1 groups. Runs on the thread that clones.
     private func enterGroups() -> Bool {
-        guard launcher.cgroupHost.version == .v1, let home = launcher.spawnThreadGroups else { return false }
+        guard launcher.cgroupHost.version == .v1, !launcher.spawnThreadHome.isEmpty else { return false }
         do {
             try CgroupThread.move(to: cgroup.threadDirectories)
             return true
         } catch {
             // Partly moved: go back; the child then joins its groups the slow way.
-            try? CgroupThread.move(to: home)
+            for fd in launcher.spawnThreadHome where Glibc.write(fd, "0", 1) != 1 {
+                fatalError("corral: cannot move the spawning thread back to its cgroups (errno \(errno))")
+            }
             return false
         }
     }
 
-    /// Returns the spawn thread to its own groups. A supervisor thread left in a sandbox's group would be
-    /// killed with the sandbox, so failing here is fatal: it cannot happen short of a broken cgroup mount.
-    private func leaveGroups() {
-        guard let home = launcher.spawnThreadGroups else { return }
+    /// When the child was not born in its cgroup (no clone3 on v2, or the v1 thread move failed): move it
+    /// there, then let it go.
+    private func attachAndRelease(pid: Int32, sync: Int32) throws(SandboxError) {
         do {
-            try CgroupThread.move(to: home)
-        } catch {
-            fatalError("corral: cannot move the spawn thread back to its cgroups: \(error)")
-        }
-    }
-
-    /// Writes the id maps, joins the cgroup (unless clone3 already did), then lets the child go.
-    private func release(pid: Int32, intoCgroup: Bool, sync: Int32, mapsWritten: () -> Void) throws(SandboxError) {
-        let id = spec.identity
-        do {
-            try FileSystem.write("0 \(id.hostUID) 1\n", to: "/proc/\(pid)/uid_map")
-            try FileSystem.write("deny", to: "/proc/\(pid)/setgroups")
-            try FileSystem.write("0 \(id.hostGID) 1\n", to: "/proc/\(pid)/gid_map")
-        } catch {
-            throw .host(error)
-        }
-        mapsWritten()
-        if !intoCgroup {
-            do {
-                try cgroup.attach(pid: pid)
-            } catch {
-                throw .host(error)
-            }
-        }
-        var go: UInt8 = 1
-        do {
+            try cgroup.attach(pid: pid)
+            var go: UInt8 = 1
             try withUnsafeBytes(of: &go) { (p) throws(SystemError) in try FileDescriptor.writeAll(sync, p) }
         } catch {
             throw .host(error)
@@ -167,7 +152,7 @@ struct ChildLaunch {
     }
 
     /// Builds the C attrs (every pointer owned by one arena that outlives the call).
-    private func withAttrs<T>(cgroupFD: Int32, netns: Int32, sync: Int32, error: Int32, status: Int32, trace: Int32,
+    private func withAttrs<T>(cgroupFD: Int32, netns: Int32, sync: Int32, release: Int32, error: Int32, status: Int32, trace: Int32,
                               _ body: (corral_spawn_attrs) -> T) -> T {
         let arena = CStringArena()
         let ops = plan.operations.map { op in
@@ -192,6 +177,9 @@ struct ChildLaunch {
         attrs.sync_fd = sync
         attrs.error_fd = error
         attrs.status_fd = status
+        attrs.release_fd = release
+        attrs.uid_map = arena.string("0 \(spec.identity.hostUID) 1\n")
+        attrs.gid_map = arena.string("0 \(spec.identity.hostGID) 1\n")
         attrs.trace_fd = trace
         attrs.staging_dir = arena.string(launcher.configuration.stagingDirectory)
         attrs.root_source = arena.optionalString(plan.rootSource)

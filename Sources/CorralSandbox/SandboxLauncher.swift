@@ -29,8 +29,9 @@ public final class SandboxLauncher: @unchecked Sendable {
     let hostNetworkNamespace: Int32
     let networkNamespaces: PrefilledPool<Int32>?
     let cgroups: PrefilledPool<Cgroup>?
-    /// v1: the spawn thread's own groups, which it returns to after each clone (nil on v2).
-    let spawnThreadGroups: [String]?
+    /// v1: fds open on the `tasks` files of the cloning threads' own groups; writing "0" to each takes the
+    /// writing thread back home after a clone (see CgroupThread). Empty on v2.
+    let spawnThreadHome: [Int32]
     private let lock = NSLock()
     private var seccompCache: [(SeccompProfile, SeccompProgram)] = []
     private static let counterLock = NSLock()
@@ -62,8 +63,15 @@ public final class SandboxLauncher: @unchecked Sendable {
             throw .host(error)
         }
         SupervisorIdentity.reapOrphanedCgroups(host: cgroupHost, parent: configuration.cgroupParent)
-        let host = cgroupHost
-        spawnThreadGroups = host.version == .v1 ? SpawnThread.shared.run { try? CgroupThread.currentDirectories(host: host) } : nil
+        // The process's threads share its groups (Corral never moves one for longer than a clone).
+        let home = cgroupHost.version == .v1 ? (try? CgroupThread.currentDirectories(host: cgroupHost)) ?? [] : []
+        let homeFDs = home.compactMap { try? FileDescriptor.open($0 + "/tasks", O_WRONLY) }
+        if homeFDs.count == home.count {
+            spawnThreadHome = homeFDs
+        } else {
+            homeFDs.forEach(FileDescriptor.close)
+            spawnThreadHome = []
+        }
         if configuration.prefilledPool > 0 {
             let hostNamespace = hostNetworkNamespace
             networkNamespaces = PrefilledPool(name: "corral-netns-pool", capacity: configuration.prefilledPool) {

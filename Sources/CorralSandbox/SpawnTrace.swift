@@ -12,9 +12,8 @@ public struct SpawnTrace: Sendable {
         case onSpawnThread = 103    // the spawn thread picked the launch up
         case groupsEntered = 104    // v1: the spawn thread stands in the sandbox's groups; about to clone
         case cloned = 1             // the child's first instruction (CORRAL_TRACE_CLONED)
-        case cloneReturned = 105    // clone returned in the parent
-        case mapsWritten = 106      // the parent wrote the uid/gid maps
-        case released = 2           // id maps written, cgroup placed, child let go
+        case parentReleased = 105   // corral_spawn returned: cloned, id maps written, child released
+        case released = 2           // the child saw the release (id maps written, cgroup placed)
         case rootReady = 3          // new root assembled and pivoted into
         case confined = 4           // capabilities dropped, no_new_privs, seccomp loaded
         case forked = 5             // the command's process exists, before its execve
@@ -28,9 +27,8 @@ public struct SpawnTrace: Sendable {
             case .onSpawnThread: return "hand over to the spawn thread"
             case .groupsEntered: return "enter the cgroups (v1)"
             case .cloned: return "clone"
-            case .cloneReturned: return "clone returns in the parent"
-            case .mapsWritten: return "write uid/gid maps"
-            case .released: return "id maps + cgroup placement"
+            case .parentReleased: return "parent: maps written, child let go"
+            case .released: return "child: released"
             case .rootReady: return "root filesystem + pivot_root"
             case .confined: return "caps, no_new_privs, seccomp"
             case .forked: return "fork the command"
