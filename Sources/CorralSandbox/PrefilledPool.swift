@@ -12,6 +12,7 @@ final class PrefilledPool<Element>: @unchecked Sendable {
     private var ready: [Element] = []
     private var closed = false
     private var making = false
+    private var waitForReplenish = false
 
     /// `make` runs on the pool's own thread; it returns nil on failure (the pool backs off and retries).
     init(name: String, capacity: Int, make: @escaping () -> Element?) {
@@ -23,14 +24,22 @@ final class PrefilledPool<Element>: @unchecked Sendable {
         thread.start()
     }
 
-    /// A ready element, or nil when none is.
+    /// A ready element, or nil when none is. The pool is not refilled until `replenish()`: making a cgroup
+    /// holds the kernel's cgroup_mutex, and refilling while a launch writes its own cgroup files made that
+    /// launch wait (the v1 "enter the cgroups" phase went from 0.07 to 0.35 ms p50).
     func take() -> Element? {
         condition.lock()
         defer { condition.unlock() }
         guard !ready.isEmpty else { return nil }
-        let element = ready.removeFirst()
+        return ready.removeFirst()
+    }
+
+    /// Lets the pool make up for what was taken; call once the launch that took from it is past its
+    /// kernel-heavy part.
+    func replenish() {
+        condition.lock()
         condition.signal()
-        return element
+        condition.unlock()
     }
 
     /// Stops refilling and hands every ready element to `discard`, once the element being made (if any)
@@ -49,7 +58,10 @@ final class PrefilledPool<Element>: @unchecked Sendable {
     private func refill() {
         while true {
             condition.lock()
-            while ready.count >= capacity && !closed { condition.wait() }
+            while (ready.count >= capacity || waitForReplenish) && !closed {
+                condition.wait()
+                waitForReplenish = false
+            }
             if closed {
                 condition.unlock()
                 return
@@ -60,6 +72,7 @@ final class PrefilledPool<Element>: @unchecked Sendable {
             condition.lock()
             making = false
             if let element { ready.append(element) }
+            if ready.count >= capacity { waitForReplenish = true }
             condition.broadcast()
             condition.unlock()
             if element == nil {

@@ -161,6 +161,10 @@ public final class SandboxLauncher: @unchecked Sendable {
         } catch {
             throw .host(error)
         }
+        defer {
+            networkNamespaces?.replenish()
+            cgroups?.replenish()
+        }
         do {
             return try ChildLaunch(launcher: self, spec: spec, plan: plan, program: program, cgroup: cgroup,
                                    stdio: stdio, started: started).run()
