@@ -4,8 +4,9 @@ import CorralSeccomp
 import CorralSystem
 import Foundation
 
-/// One launch, parent side: prepares the C attrs, clones on the spawn thread, writes the id maps, places
-/// the child in its cgroup, releases it, and waits for its exec (or its error record).
+/// One launch, parent side: prepares the C attrs, has the child born inside its cgroup, clones on a thread
+/// that outlives it (the caller's when that is the main thread, else the spawn thread), lets corral_spawn
+/// write the id maps and release it, and waits for its exec (or its error record).
 struct ChildLaunch {
     let launcher: SandboxLauncher
     let spec: SandboxSpec
@@ -110,9 +111,14 @@ struct ChildLaunch {
             try CgroupThread.move(to: cgroup.threadDirectories)
             return true
         } catch {
-            // Partly moved: go back; the child then joins its groups the slow way.
-            for fd in launcher.spawnThreadHome where Glibc.write(fd, "0", 1) != 1 {
-                fatalError("corral: cannot move the spawning thread back to its cgroups (errno \(errno))")
+            // Partly moved: go back; the child then joins its groups the slow way. A supervisor thread left in
+            // a sandbox's group would be killed with it, so failing to go back is fatal.
+            for fd in launcher.spawnThreadHome {
+                do {
+                    try syscall("write 0 to a home tasks file") { Glibc.write(fd, "0", 1) }
+                } catch {
+                    fatalError("corral: cannot move the cloning thread back to its cgroups: \(error)")
+                }
             }
             return false
         }

@@ -43,8 +43,9 @@ public struct HostSupport: Sendable, Codable {
         add("pidfd", corral_syscall_exists(CORRAL_SYSCALL_PIDFD_OPEN) != 0, "signals and waits without pid-reuse races (Linux 5.3+)", required: true)
         let clone3 = corral_clone3_supported() != 0
         let v2 = host?.version == .v2
-        add("clone3", clone3, clone3 ? (v2 ? "spawns straight into the cgroup (CLONE_INTO_CGROUP)" : "used; cgroup v1 placement is a write to cgroup.procs before the child is released")
-                                     : "falls back to clone(2) and a cgroup.procs write before the child is released")
+        let v1Placement = "on cgroup v1 the cloning thread steps into the sandbox's groups, so the child is born there"
+        add("clone3", clone3, clone3 ? (v2 ? "spawns straight into the cgroup (CLONE_INTO_CGROUP)" : "used for its pidfd; " + v1Placement)
+                                     : (v2 ? "falls back to clone(2) and a cgroup.procs write before the child is released" : "falls back to clone(2); " + v1Placement))
         add("close_range", corral_syscall_exists(CORRAL_SYSCALL_CLOSE_RANGE) != 0, "closes inherited fds in one call (else a loop over fcntl)")
         if let host {
             if host.version == .v2 {
