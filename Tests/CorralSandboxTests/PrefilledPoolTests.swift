@@ -27,7 +27,12 @@ import Testing
         var taken: [Int] = []
         for _ in 0..<5 { if let e = pool.take() { taken.append(e) } }
         #expect(Set(taken).count == taken.count, "an element was handed out twice")
+        // Nothing is made again until the launch that took says so.
+        Thread.sleep(forTimeInterval: 0.05)
+        #expect(counter.made == 3, "the pool refilled before replenish()")
+        pool.replenish()
         waitUntil { counter.made >= 3 + taken.count }
+        #expect(counter.made == 3 + taken.count)
         var discarded: [Int] = []
         pool.close { discarded.append($0) }
         #expect(!discarded.isEmpty)
