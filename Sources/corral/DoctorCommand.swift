@@ -13,7 +13,7 @@ struct DoctorCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let support = HostSupport.detect()
+        var support = HostSupport.detect()
         var trial = "not tried (a required feature is missing)"
         var trialOK = false
         if support.ready {
@@ -32,6 +32,8 @@ struct DoctorCommand: ParsableCommand {
             } catch {
                 trial = "failed: \(error)"
             }
+            // Some answers (cgroup.kill on v2) are read from Corral's own parent group, which the trial made.
+            support = HostSupport.detect()
         }
         if json {
             struct Output: Encodable { var host: HostSupport; var sandbox: String; var ok: Bool }
