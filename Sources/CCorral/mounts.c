@@ -183,7 +183,7 @@ static int make_dir_or_link(int rootfd, const struct corral_op *op) {
     return rc;
 }
 
-static int apply_op(int rootfd, const struct corral_op *op) {
+int corral_apply_op(int rootfd, const struct corral_op *op) {
     switch (op->kind) {
     case CORRAL_OP_MKDIR:
     case CORRAL_OP_SYMLINK:
@@ -236,7 +236,7 @@ void corral_setup_root(const struct corral_spawn_attrs *a) {
     if (rootfd < 0) corral_fail(a, CORRAL_STEP_ROOT_OPEN, -1);
     for (size_t i = 0; i < a->op_count; i++) {
         const struct corral_op *op = &a->ops[i];
-        if (apply_op(rootfd, op) != 0) {
+        if (corral_apply_op(rootfd, op) != 0) {
             if ((op->flags & CORRAL_OPF_OPTIONAL) && errno == ENOENT) continue;
             corral_fail(a, CORRAL_STEP_OP, (int)i);
         }

@@ -161,11 +161,7 @@ struct ChildLaunch {
     private func withAttrs<T>(cgroupFD: Int32, netns: Int32, sync: Int32, release: Int32, error: Int32, status: Int32, trace: Int32,
                               _ body: (corral_spawn_attrs) -> T) -> T {
         let arena = CStringArena()
-        let ops = plan.operations.map { op in
-            corral_op(kind: op.kind.rawValue, flags: op.flags.rawValue, src: arena.optionalString(op.source),
-                      dst: arena.string(op.destination), data: op.data.isEmpty ? nil : arena.bytes(op.data),
-                      data_len: op.kind == .file ? op.data.count : 0, mode: op.mode)
-        }
+        let ops = plan.operations.map { $0.cOperation(arena) }
         var rlimits = [corral_rlimit(resource: Int32(RLIMIT_NOFILE.rawValue), soft: spec.limits.openFiles, hard: spec.limits.openFiles),
                        corral_rlimit(resource: Int32(RLIMIT_CORE.rawValue), soft: 0, hard: 0)]
         if let fsize = spec.limits.fileSizeBytes {

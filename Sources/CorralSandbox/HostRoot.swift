@@ -101,7 +101,7 @@ enum DevFilesystem {
     static let devices = ["null", "zero", "full", "random", "urandom"]
 
     static func operations(shmBytes: UInt64) -> [MountOperation] {
-        var ops: [MountOperation] = [.tmpfs(on: "dev", options: "size=64k,mode=0755", [.noSUID, .noExec])]
+        var ops: [MountOperation] = [.tmpfs(on: "dev", options: "size=64k,mode=0755", [.noSUID, .noExec, .contentHolder])]
         for name in devices {
             ops.append(.file("dev/" + name, contents: "", mode: 0o666))
             ops.append(.bind("/dev/" + name, on: "dev/" + name, [.noSUID, .noExec]))
@@ -112,7 +112,7 @@ enum DevFilesystem {
         ops.append(.symlink("dev/stderr", to: "/proc/self/fd/2"))
         ops.append(.mkdir("dev/shm", mode: 0o1777))
         ops.append(.tmpfs(on: "dev/shm", options: "size=\(shmBytes),mode=1777", [.noSUID, .noDev, .noExec]))
-        ops.append(MountOperation(kind: .remountReadOnly, destination: "dev"))
+        ops.append(MountOperation(kind: .remountReadOnly, flags: .contentHolder, destination: "dev"))
         return ops
     }
 }

@@ -1,3 +1,5 @@
+import CCorral
+
 /// One step of assembling the sandbox's root, run in order by the child (see `corral_op` in corral.h).
 /// Destinations are relative to the new root.
 struct MountOperation: Equatable, Sendable {
@@ -13,6 +15,9 @@ struct MountOperation: Equatable, Sendable {
         static let noSUID = Flags(rawValue: 1 << 3)
         static let noDev = Flags(rawValue: 1 << 4)
         static let noExec = Flags(rawValue: 1 << 5)
+        /// Swift-side only (never reaches the child's C): a tmpfs or remount that exists only to hold files
+        /// the plan itself creates (the root, /dev). A launcher with a prebuilt root skeleton drops it.
+        static let contentHolder = Flags(rawValue: 1 << 16)
         static let hardened: Flags = [.noSUID, .noDev]
     }
 
@@ -34,6 +39,13 @@ struct MountOperation: Equatable, Sendable {
         case .symlink: return "symlink /\(destination)"
         case .remountReadOnly: return "remount /\(destination == "." ? "" : destination) read-only"
         }
+    }
+
+    /// The C form the child (or `corral_apply_op`) reads; its strings live in `arena`.
+    func cOperation(_ arena: CStringArena) -> corral_op {
+        corral_op(kind: kind.rawValue, flags: flags.subtracting(.contentHolder).rawValue, src: arena.optionalString(source),
+                  dst: arena.string(destination), data: data.isEmpty ? nil : arena.bytes(data),
+                  data_len: kind == .file ? data.count : 0, mode: mode)
     }
 
     static func mkdir(_ path: String, mode: UInt32 = 0o755) -> MountOperation {

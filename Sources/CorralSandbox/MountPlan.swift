@@ -34,7 +34,7 @@ struct MountPlan: Equatable, Sendable {
             ops += try bindOperations(bind, rootSource: rootSource, inspector: inspector)
         }
         if rootSource == nil {
-            ops.append(MountOperation(kind: .remountReadOnly, destination: "."))
+            ops.append(MountOperation(kind: .remountReadOnly, flags: .contentHolder, destination: "."))
         }
         return MountPlan(rootSource: rootSource, operations: ops)
     }

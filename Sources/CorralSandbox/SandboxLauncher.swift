@@ -17,6 +17,9 @@ public final class SandboxLauncher: @unchecked Sendable {
         /// How many network namespaces and cgroups to keep ready (0: make each during its launch). Worth it
         /// for a long-lived supervisor; a one-shot `corral run` leaves it at 0.
         public var prefilledPool = 0
+        /// Where host-root skeletons are written once and reused (see RootSkeleton); nil builds each root
+        /// from scratch in the child.
+        public var skeletonDirectory: String? = "/run/corral/skeleton"
         /// Record when each phase of every launch happened (`SandboxProcess.spawnTrace`); for benchmarks.
         public var traceSpawn = false
         public init() {}
@@ -142,11 +145,18 @@ public final class SandboxLauncher: @unchecked Sendable {
         } catch {
             throw .invalidSpec(error)
         }
-        let plan: MountPlan
+        var plan: MountPlan
         do {
             plan = try MountPlan.make(for: spec)
         } catch {
             throw .invalidSpec(error)
+        }
+        if let base = configuration.skeletonDirectory, let (content, launchOperations) = RootSkeleton.split(plan) {
+            do {
+                plan = MountPlan(rootSource: try RootSkeleton(base: base).prepare(content), operations: launchOperations)
+            } catch {
+                throw .host(error)
+            }
         }
         let program: SeccompProgram?
         do {

@@ -43,7 +43,7 @@ import Testing
 
     @Test func theRootEndsReadOnlyAndEveryBindIsHardened() throws {
         let ops = try plan(SandboxSpec(argv: ["/bin/true"], binds: [BindMount(source: "/srv/data", destination: "/data", readOnly: false)])).operations
-        #expect(ops.last == MountOperation(kind: .remountReadOnly, destination: "."))
+        #expect(ops.last == MountOperation(kind: .remountReadOnly, flags: .contentHolder, destination: "."))
         for op in ops where op.kind == .bind && op.source?.hasPrefix("/dev/") != true {
             #expect(op.flags.contains(.noSUID), "\(op.stepName) must be nosuid")
         }

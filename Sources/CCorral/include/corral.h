@@ -167,6 +167,10 @@ struct corral_child_error {
  * reads error_fd until EOF (exec succeeded) or a corral_child_error. Returns 0, or -1 with errno set. */
 int corral_spawn(const struct corral_spawn_attrs *attrs, struct corral_spawn_result *result);
 
+/* Applies one operation with rootfd as the root (RESOLVE_IN_ROOT). Used by the child for every kind, and by
+ * the supervisor to write a root skeleton (mkdir, file and symlink only). Returns 0, or -1 with errno set. */
+int corral_apply_op(int rootfd, const struct corral_op *op);
+
 /* Raw syscalls glibc does not wrap on every supported release. Each returns -1 with errno set on failure. */
 int corral_pidfd_send_signal(int pidfd, int sig);
 int corral_pidfd_open(pid_t pid);
