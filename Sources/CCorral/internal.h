@@ -24,6 +24,7 @@ void corral_trace(const struct corral_spawn_attrs *a, int phase);
 
 /* Async-signal-safe string helpers. */
 size_t corral_strlen(const char *s);
-char *corral_format_fd_path(char *buf, size_t size, int fd); /* "/proc/self/fd/N" */
+/* prefix + decimal number + suffix into buf ("/proc/self/fd/" 7 ""), or NULL when it does not fit. */
+char *corral_format_path(char *buf, size_t size, const char *prefix, unsigned int number, const char *suffix);
 
 #endif

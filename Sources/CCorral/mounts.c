@@ -37,20 +37,19 @@ size_t corral_strlen(const char *s) {
     return n;
 }
 
-char *corral_format_fd_path(char *buf, size_t size, int fd) {
-    static const char prefix[] = "/proc/self/fd/";
+char *corral_format_path(char *buf, size_t size, const char *prefix, unsigned int number, const char *suffix) {
     char digits[16];
     int n = 0;
-    unsigned int v = (unsigned int)fd;
     do {
-        digits[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v && n < 15);
-    size_t p = sizeof prefix - 1;
-    if (size < p + (size_t)n + 1) return NULL;
-    memcpy(buf, prefix, p);
+        digits[n++] = (char)('0' + number % 10);
+        number /= 10;
+    } while (number && n < 15);
+    size_t prefix_len = corral_strlen(prefix), suffix_len = corral_strlen(suffix);
+    if (size < prefix_len + (size_t)n + suffix_len + 1) return NULL;
+    memcpy(buf, prefix, prefix_len);
+    size_t p = prefix_len;
     while (n) buf[p++] = digits[--n];
-    buf[p] = 0;
+    memcpy(buf + p, suffix, suffix_len + 1);
     return buf;
 }
 
@@ -137,7 +136,7 @@ static int bind_tree(int rootfd, const struct corral_op *op, int target) {
 
 static int mount_fs(const char *type, int target, unsigned long flags, const char *data) {
     char path[64];
-    if (!corral_format_fd_path(path, sizeof path, target)) {
+    if (!corral_format_path(path, sizeof path, "/proc/self/fd/", (unsigned int)target, "")) {
         errno = ENAMETOOLONG;
         return -1;
     }

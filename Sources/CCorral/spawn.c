@@ -117,23 +117,18 @@ int corral_netns_create(int host_netns_fd) {
 
 /* Writes `text` to /proc/PID/NAME. Returns 0, or -1 with errno set. */
 static int write_proc_file(pid_t pid, const char *name, const char *text) {
-    char path[64] = "/proc/";
-    size_t n = 6;
-    char digits[16];
-    int d = 0;
-    unsigned int v = (unsigned int)pid;
-    do {
-        digits[d++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v && d < 15);
-    while (d) path[n++] = digits[--d];
-    path[n++] = '/';
+    char path[64];
+    char suffix[24] = "/";
     size_t len = corral_strlen(name);
-    if (n + len + 1 > sizeof path) {
+    if (len + 2 > sizeof suffix) {
         errno = ENAMETOOLONG;
         return -1;
     }
-    memcpy(path + n, name, len + 1);
+    memcpy(suffix + 1, name, len + 1);
+    if (!corral_format_path(path, sizeof path, "/proc/", (unsigned int)pid, suffix)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
     int fd = open(path, O_WRONLY | O_CLOEXEC);
     if (fd < 0) return -1;
     size_t size = corral_strlen(text);
