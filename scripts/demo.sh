@@ -2,7 +2,7 @@
 # A short tour of `corral run`: what a command sees from inside its sandbox. Used by `make run`.
 set -uo pipefail
 corral=${1:-.build/debug/corral}
-show() { printf '\n\033[1m$ corral run %s\033[0m\n' "$*"; "$corral" run "$@"; echo "(exit status $?)"; }
+show() { printf '\n\033[1m$ corral run'; printf ' %q' "$@"; printf '\033[0m\n'; "$corral" run "$@"; echo "(exit status $?)"; }
 
 echo "Corral sandbox demo: each command below runs in a fresh sandbox."
 show -- /usr/bin/id
