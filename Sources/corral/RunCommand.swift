@@ -8,17 +8,15 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Run one command in a fresh sandbox.",
         discussion: """
-        The command runs as root inside new user, pid, mount, network, ipc, uts and cgroup namespaces; root
-        inside maps to an unprivileged host uid. It sees a read-only root (the host's /usr, /bin, /lib* and a
-        minimal /etc by default), a private /tmp and /dev/shm, only the loopback interface, no capabilities,
-        and a seccomp filter. Its stdout and stderr are streamed; corral exits with the command's status:
-        128+N when a signal N killed it, 124 on timeout, 137 when it ran out of memory.
+        The command runs as root inside new user, pid, mount, network, ipc, uts and cgroup namespaces; root inside maps to an unprivileged host uid. It sees a read-only root (the host's /usr, /bin, /lib* and a minimal /etc by default), a private /tmp and /dev/shm, only the loopback interface, no capabilities, and a seccomp filter. Its stdout and stderr are streamed.
+
+        Exit status: the command's own; 128+N when signal N killed it; 124 on timeout; 137 when it ran out of memory; 125 when the sandbox could not start (the failing step is named); 2 for bad options. The first SIGINT or SIGTERM is passed on to the command, a second kills the sandbox.
 
         Sizes take K, M or G suffixes (binary); durations take ms, s, m or h (plain numbers are seconds).
 
         Examples:
           corral run -- /usr/bin/python3 -c 'print("hello")'
-          corral run --memory 64M --timeout 2s -- /usr/bin/python3 -c 'b = bytearray(1 << 30)'
+          corral run --memory 64M -- /usr/bin/python3 -c 'b = bytearray(1 << 30)'
           corral run --bind /srv/data:/data:ro --report -- ls /data
         """
     )
