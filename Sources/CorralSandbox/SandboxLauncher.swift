@@ -43,7 +43,7 @@ public final class SandboxLauncher: @unchecked Sendable {
     /// Detects the host. Throws `SandboxError.unsupported` when sandboxes cannot run here (not root, ...).
     public init(configuration: Configuration = Configuration()) throws(SandboxError) {
         guard geteuid() == 0 else {
-            throw .unsupported("corral needs root to create sandboxes (user namespaces with a mapped host uid, cgroups)")
+            throw .unsupported("creating sandboxes needs root (each one maps its root to an unprivileged host uid and gets its own cgroup)")
         }
         self.configuration = configuration
         do {
