@@ -113,6 +113,13 @@ public final class SandboxLauncher: @unchecked Sendable {
         cgroups?.close { try? $0.remove() }
     }
 
+    deinit {
+        // The pools' threads use the host namespace fd: stop them before closing it.
+        shutdown()
+        FileDescriptor.close(hostNetworkNamespace)
+        spawnThreadHome.forEach(FileDescriptor.close)
+    }
+
     /// Numbers the sandboxes of this process (and so their cgroups), across launchers.
     static func nextCounter() -> Int {
         counterLock.lock()
