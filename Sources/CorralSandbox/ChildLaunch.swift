@@ -53,7 +53,7 @@ struct ChildLaunch {
         let spawned = withAttrs(cgroupFD: cgroupFD, netns: netns, sync: sync.read, release: sync.write, error: errors.write,
                                 status: status.write, trace: trace.write) { attrs in
             let built = MonotonicClock.now()
-            return SpawnThread.onLongLivedThread { () -> (rc: Int32, errno: Int32, result: corral_spawn_result, points: [SpawnTrace.Point]) in
+            return SpawnThread.onLongLivedThread { () -> (failure: SystemError?, result: corral_spawn_result, points: [SpawnTrace.Point]) in
                 var points: [SpawnTrace.Point] = []
                 if tracing { points = [.init(phase: .attrsBuilt, nanoseconds: built), .init(phase: .onSpawnThread, nanoseconds: MonotonicClock.now())] }
                 var r = corral_spawn_result()
@@ -63,23 +63,27 @@ struct ChildLaunch {
                 let entered = a.cgroup_fd < 0 && enterGroups()
                 if tracing && entered { points.append(.init(phase: .groupsEntered, nanoseconds: MonotonicClock.now())) }
                 let home = launcher.spawnThreadHome
-                let rc = home.withUnsafeBufferPointer { fds in
+                let failure = home.withUnsafeBufferPointer { fds in
                     if entered {
                         a.born_in_cgroup = 1
                         a.leave_fds = fds.baseAddress
                         a.leave_fd_count = fds.count
                     }
-                    return corral_spawn(&a, &r)
+                    do throws(SystemError) {
+                        try syscall("clone") { corral_spawn(&a, &r) }
+                        return SystemError?.none
+                    } catch {
+                        return error
+                    }
                 }
-                let code = rc == 0 ? 0 : errno
                 if tracing { points.append(.init(phase: .parentReleased, nanoseconds: MonotonicClock.now())) }
                 if entered { r.into_cgroup = 1 }
-                return (rc, code, r, points)
+                return (failure, r, points)
             }
         }
         let result = spawned.result
         points += spawned.points
-        guard spawned.rc == 0 else { throw .host(SystemError(stage: "clone", errno: spawned.errno)) }
+        if let failure = spawned.failure { throw .host(failure) }
         // The child holds its own copies of its ends now; the status pipe's read end moves to the process.
         for fd in [sync.read, errors.write, status.write, cgroupFD, trace.write, netns] { FileDescriptor.close(fd) }
         owned = [errors.read, sync.write, trace.read]

@@ -70,9 +70,11 @@ struct RootSkeleton {
         do throws(SystemError) {
             try write(operations, into: temporary)
             try syscall("chmod \(temporary)") { chmod(temporary, 0o755) }
-            if rename(temporary, path) != 0 {
+            do {
+                try syscall("rename \(temporary)") { rename(temporary, path) }
+            } catch {
                 // Another launch wrote the same skeleton first: use that one.
-                guard FileSystem.isDirectory(path) else { throw SystemError(stage: "rename \(temporary)", errno: errno) }
+                guard FileSystem.isDirectory(path) else { throw error }
                 Self.removeTree(temporary)
             }
             return path

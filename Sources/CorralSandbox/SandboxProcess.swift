@@ -102,12 +102,17 @@ public final class SandboxProcess: @unchecked Sendable {
                     stillOpen.append(relay)
                     continue
                 }
-                let n = buffer.withUnsafeMutableBytes { Glibc.read(relay.from, $0.baseAddress, $0.count) }
-                if n > 0 {
+                let outcome = buffer.withUnsafeMutableBytes { p in
+                    Result { () throws(SystemError) in try FileDescriptor.read(relay.from, into: p) }
+                }
+                switch outcome {
+                case let .success(n) where n > 0:
                     buffer.withUnsafeBytes { p in try? FileDescriptor.writeAll(relay.to, UnsafeRawBufferPointer(rebasing: p[0..<n])) }
                     stillOpen.append(relay)
-                } else if n < 0 && (errno == EINTR || errno == EAGAIN) {
-                    stillOpen.append(relay)
+                case .success:
+                    break // EOF
+                case let .failure(error):
+                    if error.errno == EAGAIN { stillOpen.append(relay) } // else the pipe is unusable: stop relaying it
                 }
             }
             open = stillOpen

@@ -146,7 +146,7 @@ struct BenchSpawnCommand: ParsableCommand {
             throw ExitCode(1)
         }
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        _ = try? syscall("waitpid") { waitpid(pid, &status, 0) }
         let t1 = MonotonicClock.now()
         guard status == 0 else {
             printError("corral: \(argv.joined(separator: " ")) exited with status \(status)")
