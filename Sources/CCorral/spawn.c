@@ -49,10 +49,6 @@ int corral_pipe_cloexec(int fds[2]) {
     return pipe2(fds, O_CLOEXEC);
 }
 
-int corral_pidfd_open(pid_t pid) {
-    return (int)syscall(SYS_pidfd_open, pid, 0);
-}
-
 int corral_syscall_exists(enum corral_syscall_probe which) {
     long rc;
     switch (which) {

@@ -173,7 +173,6 @@ int corral_apply_op(int rootfd, const struct corral_op *op);
 
 /* Raw syscalls glibc does not wrap on every supported release. Each returns -1 with errno set on failure. */
 int corral_pidfd_send_signal(int pidfd, int sig);
-int corral_pidfd_open(pid_t pid);
 int corral_pipe_cloexec(int fds[2]);
 int corral_clone3_supported(void);
 
