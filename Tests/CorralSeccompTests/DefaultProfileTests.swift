@@ -68,6 +68,7 @@ import Testing
         // A config directory's default.json wins over the embedded copy.
         let custom = #"{"defaultAction": "SCMP_ACT_LOG"}"#
         let path = try temporaryFile(contents: custom)
+        defer { removeFile(path) }
         let directory = String(path[..<path.lastIndex(of: "/")!])
         let name = String(path[path.index(after: path.lastIndex(of: "/")!)...])
         #expect(try SeccompProfile.named(path, configDirectory: "/nonexistent").defaultAction == .log)

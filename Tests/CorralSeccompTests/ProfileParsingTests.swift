@@ -147,6 +147,7 @@ private func rule(_ body: String) -> String {
 
     @Test func loadNamesTheFile() throws {
         let path = try temporaryFile(contents: rule(#"{"names": ["kill"], "action": "SCMP_ACT_NOPE"}"#))
+        defer { removeFile(path) }
         do {
             _ = try SeccompProfile.load(path: path)
             Issue.record("expected an error")

@@ -20,7 +20,7 @@ func encodeJSON(_ profile: SeccompProfile) throws -> [UInt8] {
     Array(try JSONEncoder().encode(profile))
 }
 
-/// Writes `contents` to a new file under /tmp and returns its path. Tests leave these behind in /tmp.
+/// Writes `contents` to a new file under /tmp and returns its path; the caller removes it.
 func temporaryFile(contents: String, suffix: String = ".json") throws -> String {
     try temporaryFile(bytes: Array(contents.utf8), suffix: suffix)
 }
@@ -40,4 +40,9 @@ func readFile(_ path: String) throws -> String {
         throw TestFailure(description: "cannot read \(path)")
     }
     return String(decoding: data, as: UTF8.self)
+}
+
+/// Removes a file `temporaryFile` made.
+func removeFile(_ path: String) {
+    unlink(path)
 }
