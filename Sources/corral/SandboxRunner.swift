@@ -21,6 +21,15 @@ enum SandboxRunner {
         signal(SIGINT, SIG_IGN)
         signal(SIGTERM, SIG_IGN)
         signal(SIGPIPE, SIG_IGN)
+        // Listen before launching: a signal that arrives while the sandbox starts is held, then applied.
+        let relay = SignalRelay()
+        let sources = [SIGINT, SIGTERM].map { sig -> DispatchSourceSignal in
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { relay.deliver(sig) }
+            source.resume()
+            return source
+        }
+        defer { sources.forEach { $0.cancel() } }
         let process: SandboxProcess
         do {
             process = try launcher.launch(spec, stdio: SandboxStdio(stdin: stdinFD, stdout: out[1], stderr: err[1]))
@@ -34,33 +43,40 @@ enum SandboxRunner {
         }
         close(out[1])
         close(err[1])
-        let received = SignalCount()
-        let sources = [SIGINT, SIGTERM].map { sig -> DispatchSourceSignal in
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler {
-                if received.increment() == 1 { process.signal(sig) } else { process.kill() }
-            }
-            source.resume()
-            return source
-        }
+        relay.attach(process)
         let report = process.waitForExit(relaying: [(out[0], 1), (err[0], 2)])
-        sources.forEach { $0.cancel() }
         close(out[0])
         close(err[0])
         return report
     }
 }
 
-/// Counts the termination signals corral received.
-final class SignalCount: @unchecked Sendable {
+/// Passes corral's SIGINT and SIGTERM to the sandbox: the first is forwarded to the command, a second
+/// kills the sandbox. Signals that arrive before the sandbox exists are held until `attach`.
+final class SignalRelay: @unchecked Sendable {
     private let lock = NSLock()
-    private var count = 0
+    private var process: SandboxProcess?
+    private var received: [Int32] = []
 
-    func increment() -> Int {
+    func deliver(_ signal: Int32) {
         lock.lock()
-        defer { lock.unlock() }
-        count += 1
-        return count
+        received.append(signal)
+        let count = received.count
+        let target = process
+        lock.unlock()
+        if let target { Self.apply(signal, count: count, to: target) }
+    }
+
+    func attach(_ process: SandboxProcess) {
+        lock.lock()
+        self.process = process
+        let pending = received
+        lock.unlock()
+        for (index, signal) in pending.enumerated() { Self.apply(signal, count: index + 1, to: process) }
+    }
+
+    private static func apply(_ signal: Int32, count: Int, to process: SandboxProcess) {
+        if count == 1 { process.signal(signal) } else { process.kill() }
     }
 }
 
