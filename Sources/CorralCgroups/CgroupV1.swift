@@ -92,9 +92,16 @@ struct CgroupV1: CgroupBackend {
     func applyLimits(_ limits: CgroupLimits) throws(SystemError) {
         if let memory = paths["memory"] {
             if let bytes = limits.memoryBytes {
-                // memsw must stay >= the memory limit: set the memory limit first.
-                try kernel.write(String(bytes), to: memory + "/memory.limit_in_bytes")
-                try kernel.writeIfPresent(String(bytes), to: memory + "/memory.memsw.limit_in_bytes")
+                // memsw must stay >= the memory limit: lowering, set the memory limit first; raising (the
+                // kernel refuses a memory limit above memsw with EINVAL), memsw first.
+                let limitFile = memory + "/memory.limit_in_bytes", swapFile = memory + "/memory.memsw.limit_in_bytes"
+                do {
+                    try kernel.write(String(bytes), to: limitFile)
+                } catch where error.errno == EINVAL {
+                    try kernel.writeIfPresent(String(bytes), to: swapFile)
+                    try kernel.write(String(bytes), to: limitFile)
+                }
+                try kernel.writeIfPresent(String(bytes), to: swapFile)
             }
             try kernel.writeIfPresent("0", to: memory + "/memory.swappiness")
         } else if limits.memoryBytes != nil {

@@ -78,6 +78,26 @@ struct PrivilegedCgroupTests {
         }
     }
 
+    /// setLimits on a group that already has limits: raising the memory limit (v1 refuses a limit above
+    /// memsw unless memsw moves first), then lowering it again, leaves exactly the new values.
+    @Test func limitsCanBeRaisedAndLowered() throws {
+        let host = try Privileged.host()
+        let parent = Privileged.parentName("relimit")
+        defer { Privileged.cleanUp(host: host, parent: parent) }
+        let group = try Cgroup.create(host: host, parent: parent, name: "sbx", limits: CgroupLimits(memoryBytes: 16 << 20, pidsMax: 8))
+        func memoryFiles() -> [String] {
+            let names = host.version == .v2 ? ["memory.max"] : ["memory.limit_in_bytes", "memory.memsw.limit_in_bytes"]
+            let directory = host.version == .v2 ? group.unifiedPath! : host.hierarchies["memory"]! + "/" + parent + "/sbx"
+            return names.compactMap { try? FileSystem.read(directory + "/" + $0).trimmingWhitespace() }
+        }
+        #expect(memoryFiles().allSatisfy { $0 == "16777216" } && !memoryFiles().isEmpty)
+        try group.setLimits(CgroupLimits(memoryBytes: 64 << 20, cpuQuota: 0.5, pidsMax: 32))
+        try expectLimitFiles(group, host: host, parent: parent)
+        try group.setLimits(CgroupLimits(memoryBytes: 8 << 20))
+        #expect(memoryFiles().allSatisfy { $0 == "8388608" } && !memoryFiles().isEmpty)
+        try group.remove()
+    }
+
     /// A 32 MiB group: allocating 200 MiB is OOM-killed and counted. Oracle: the same program in an
     /// unlimited group succeeds, so the kill is the limit's doing.
     @Test func memoryLimitOOMKills() throws {
