@@ -15,6 +15,8 @@ struct ChildLaunch {
     let cgroup: Cgroup
     let stdio: SandboxStdio
     let started: UInt64
+    /// When the launcher's own preparation steps ended (empty unless tracing).
+    let preparePoints: [SpawnTrace.Point]
 
     func run() throws(SandboxError) -> SandboxProcess {
         // Every fd opened here; each is closed on the way out unless handed to the SandboxProcess.
@@ -47,7 +49,7 @@ struct ChildLaunch {
             throw .host(error)
         }
 
-        var points: [SpawnTrace.Point] = [.init(phase: .requested, nanoseconds: started)]
+        var points: [SpawnTrace.Point] = [.init(phase: .requested, nanoseconds: started)] + preparePoints
         points.append(.init(phase: .prepared, nanoseconds: MonotonicClock.now()))
         let tracing = trace.write >= 0
         let spawned = withAttrs(cgroupFD: cgroupFD, netns: netns, sync: sync.read, release: sync.write, error: errors.write,

@@ -31,12 +31,16 @@ public final class SandboxLauncher: @unchecked Sendable {
     let lastCapability: Int32
     let hostNetworkNamespace: Int32
     let networkNamespaces: PrefilledPool<Int32>?
-    let cgroups: PrefilledPool<Cgroup>?
+    let cgroups: PrefilledPool<PooledCgroup>?
+    /// The limits the cgroup pool writes ahead: those of the latest launch, so a steady stream of alike
+    /// sandboxes finds its limits already in place.
+    private let expectedLimits = LockedValue(CgroupLimits())
     /// v1: fds open on the `tasks` files of the cloning threads' own groups; writing "0" to each takes the
     /// writing thread back home after a clone (see CgroupThread). Empty on v2.
     let spawnThreadHome: [Int32]
     private let lock = NSLock()
     private var seccompCache: [(SeccompProfile, SeccompProgram)] = []
+    private var planCache = MountPlanCache()
     private static let counterLock = NSLock()
     nonisolated(unsafe) private static var counter = 0
 
@@ -82,9 +86,10 @@ public final class SandboxLauncher: @unchecked Sendable {
                 return fd >= 0 ? fd : nil
             }
             let parent = configuration.cgroupParent
-            cgroups = PrefilledPool(name: "corral-cgroup-pool", capacity: configuration.prefilledPool) { [cgroupHost] in
-                try? Cgroup.create(host: cgroupHost, parent: parent, name: SupervisorIdentity.current.sandboxName(SandboxLauncher.nextCounter()),
-                                   limits: CgroupLimits())
+            cgroups = PrefilledPool(name: "corral-cgroup-pool", capacity: configuration.prefilledPool) { [cgroupHost, expectedLimits] in
+                let limits = expectedLimits.value
+                let name = SupervisorIdentity.current.sandboxName(SandboxLauncher.nextCounter())
+                return (try? Cgroup.create(host: cgroupHost, parent: parent, name: name, limits: limits)).map { PooledCgroup(cgroup: $0, limits: limits) }
             }
         } else {
             networkNamespaces = nil
@@ -110,7 +115,7 @@ public final class SandboxLauncher: @unchecked Sendable {
     /// the process exits; sandboxes still running are not affected.
     public func shutdown() {
         networkNamespaces?.close { FileDescriptor.close($0) }
-        cgroups?.close { try? $0.remove() }
+        cgroups?.close { try? $0.cgroup.remove() }
     }
 
     deinit {
@@ -130,28 +135,34 @@ public final class SandboxLauncher: @unchecked Sendable {
 
     /// The sandbox's cgroup with `limits` applied: a ready one from the pool, else a new one.
     private func makeCgroup(_ limits: CgroupLimits) throws(SystemError) -> Cgroup {
+        expectedLimits.value = limits
         if let ready = cgroups?.take() {
-            do {
-                try ready.setLimits(limits)
-                return ready
-            } catch {
-                try? ready.remove()
-                throw error
+            if ready.limits == limits { return ready.cgroup }
+            // Writing only the limits asked for would leave others the pool wrote: only a group made
+            // without limits can take new ones.
+            if ready.limits == CgroupLimits() {
+                do {
+                    try ready.cgroup.setLimits(limits)
+                    return ready.cgroup
+                } catch {
+                    try? ready.cgroup.remove()
+                    throw error
+                }
             }
+            try? ready.cgroup.remove()
         }
         return try Cgroup.create(host: cgroupHost, parent: configuration.cgroupParent,
                                  name: SupervisorIdentity.current.sandboxName(Self.nextCounter()), limits: limits)
     }
 
-    /// Starts `spec` with the given stdio (the caller keeps ownership of those fds). Returns once the
-    /// command has been exec'd inside the sandbox, or throws naming the step that failed.
-    public func launch(_ spec: SandboxSpec, stdio: SandboxStdio) throws(SandboxError) -> SandboxProcess {
-        let started = MonotonicClock.now()
-        do {
-            try spec.validate()
-        } catch {
-            throw .invalidSpec(error)
-        }
+    /// The mount plan for `spec` with the host root's content moved to its skeleton: a recent one from the
+    /// cache (see MountPlanCache), else built now.
+    private func mountPlan(for spec: SandboxSpec, now: UInt64) throws(SandboxError) -> MountPlan {
+        let key = MountPlanCache.Key(spec)
+        lock.lock()
+        let cached = planCache.plan(for: key, now: now)
+        lock.unlock()
+        if let cached { return cached }
         var plan: MountPlan
         do {
             plan = try MountPlan.make(for: spec)
@@ -165,12 +176,31 @@ public final class SandboxLauncher: @unchecked Sendable {
                 throw .host(error)
             }
         }
+        lock.lock()
+        planCache.insert(plan, for: key, now: now)
+        lock.unlock()
+        return plan
+    }
+
+    /// Starts `spec` with the given stdio (the caller keeps ownership of those fds). Returns once the
+    /// command has been exec'd inside the sandbox, or throws naming the step that failed.
+    public func launch(_ spec: SandboxSpec, stdio: SandboxStdio) throws(SandboxError) -> SandboxProcess {
+        let started = MonotonicClock.now()
+        do {
+            try spec.validate()
+        } catch {
+            throw .invalidSpec(error)
+        }
+        let plan = try mountPlan(for: spec, now: started)
+        var points: [SpawnTrace.Point] = []
+        if configuration.traceSpawn { points.append(.init(phase: .planned, nanoseconds: MonotonicClock.now())) }
         let program: SeccompProgram?
         do {
             program = try spec.seccomp.map { try self.program(for: $0) }
         } catch {
             throw .invalidSpec(.invalid("seccomp", "\(error)"))
         }
+        if configuration.traceSpawn { points.append(.init(phase: .filterReady, nanoseconds: MonotonicClock.now())) }
         let cgroup: Cgroup
         do {
             cgroup = try makeCgroup(CgroupLimits(memoryBytes: spec.limits.memoryBytes, cpuQuota: spec.limits.cpus,
@@ -178,18 +208,38 @@ public final class SandboxLauncher: @unchecked Sendable {
         } catch {
             throw .host(error)
         }
+        if configuration.traceSpawn { points.append(.init(phase: .cgroupReady, nanoseconds: MonotonicClock.now())) }
         defer {
             networkNamespaces?.replenish()
             cgroups?.replenish()
         }
         do {
             return try ChildLaunch(launcher: self, spec: spec, plan: plan, program: program, cgroup: cgroup,
-                                   stdio: stdio, started: started).run()
+                                   stdio: stdio, started: started, preparePoints: points).run()
         } catch {
             try? cgroup.killAll()
             try? cgroup.remove()
             throw error
         }
+    }
+}
+
+/// A cgroup made ahead by the pool, and the limits it was given.
+struct PooledCgroup: Sendable {
+    let cgroup: Cgroup
+    let limits: CgroupLimits
+}
+
+/// A value shared between threads behind a lock.
+final class LockedValue<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Value
+
+    init(_ value: Value) { stored = value }
+
+    var value: Value {
+        get { lock.withLock { stored } }
+        set { lock.withLock { stored = newValue } }
     }
 }
 

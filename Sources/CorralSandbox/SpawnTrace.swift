@@ -7,7 +7,10 @@ import CorralSystem
 public struct SpawnTrace: Sendable {
     public enum Phase: Int32, Sendable, CaseIterable {
         case requested = 0          // launch() called
-        case prepared = 100         // spec validated, mount plan built, cgroup created, pipes open
+        case planned = 106          // spec validated, mount plan built, skeleton found
+        case filterReady = 107      // the seccomp program looked up (compiled on first use)
+        case cgroupReady = 108      // the sandbox's cgroup taken (or created) with its limits
+        case prepared = 100         // pipes open, pooled network namespace taken
         case attrsBuilt = 102       // C attrs built, about to hand over to the spawn thread
         case onSpawnThread = 103    // the spawn thread picked the launch up
         case groupsEntered = 104    // v1: the spawn thread stands in the sandbox's groups; about to clone
@@ -22,7 +25,10 @@ public struct SpawnTrace: Sendable {
         public var label: String {
             switch self {
             case .requested: return "request"
-            case .prepared: return "prepare (plan, cgroup, pipes)"
+            case .planned: return "validate, mount plan, skeleton"
+            case .filterReady: return "seccomp program lookup"
+            case .cgroupReady: return "cgroup and its limits"
+            case .prepared: return "pipes, network namespace"
             case .attrsBuilt: return "build C attrs"
             case .onSpawnThread: return "hand over to the spawn thread"
             case .groupsEntered: return "enter the cgroups (v1)"
