@@ -16,7 +16,9 @@ public final class SandboxProcess: @unchecked Sendable {
     /// Whether clone3 was used, and whether the child was created directly inside its cgroup.
     public let usedClone3: Bool
     public let spawnedIntoCgroup: Bool
+    /// Set once the pidfd is closed; guarded by `lock`, since signals may come from another thread.
     private var finished = false
+    private let lock = NSLock()
     /// When each launch phase happened, if the launcher traces spawns.
     public internal(set) var spawnTrace: SpawnTrace?
 
@@ -35,18 +37,26 @@ public final class SandboxProcess: @unchecked Sendable {
     /// Kills every process of the sandbox: the whole cgroup (so no fork escapes), then the init, whose death
     /// also empties the pid namespace.
     public func kill() {
-        try? cgroup.killAll()
-        _ = corral_pidfd_send_signal(pidfd, SIGKILL)
+        lock.withLock {
+            guard !finished else { return }
+            try? cgroup.killAll()
+            _ = corral_pidfd_send_signal(pidfd, SIGKILL)
+        }
     }
 
     /// Sends `signal` to the sandbox's init, which forwards it to the command (SIGHUP, SIGINT, SIGQUIT,
     /// SIGTERM, SIGUSR1, SIGUSR2, SIGCONT, SIGWINCH; others are ignored by a pid-namespace init).
     public func signal(_ signal: Int32) {
-        _ = corral_pidfd_send_signal(pidfd, signal)
+        lock.withLock {
+            // Once finished, the pidfd is closed and its number may name another process's pidfd.
+            guard !finished else { return }
+            _ = corral_pidfd_send_signal(pidfd, signal)
+        }
     }
 
     /// Kills and reaps a sandbox that failed to start, and releases what it held.
     func abandon() {
+        guard !lock.withLock({ finished }) else { return }
         kill()
         var status: Int32 = 0
         _ = try? syscall("waitpid") { waitpid(pid, &status, 0) }
@@ -54,8 +64,11 @@ public final class SandboxProcess: @unchecked Sendable {
     }
 
     private func finish() {
-        guard !finished else { return }
-        finished = true
+        let first = lock.withLock {
+            defer { finished = true }
+            return !finished
+        }
+        guard first else { return }
         FileDescriptor.close(pidfd)
         FileDescriptor.close(statusFD)
         try? cgroup.killAll()
