@@ -1,6 +1,7 @@
 /* child.c: the ordered recipe run by the sandbox's init between clone and the workload's execve.
  *
- * Order matters and each line is one concern: identity, cgroup namespace, root filesystem, uts, network,
+ * Order matters and each line is one concern: the root's binds and /proc (they need no id maps, so they
+ * overlap the parent writing them), identity, cgroup namespace, the rest of the root, uts, network,
  * limits, session, capabilities, no_new_privs, seccomp (last, so nothing after it needs a filtered call
  * beyond what every workload may do), then the init forks the workload. */
 #define _GNU_SOURCE
@@ -148,6 +149,9 @@ void corral_child(const struct corral_spawn_attrs *a) {
     reset_signals();
     /* Die with the supervisor thread that cloned us; the sync read below notices a parent that died first. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) corral_fail(a, CORRAL_STEP_PDEATHSIG, -1);
+    /* Binds and /proc create no files, so they need no id maps: make them while the parent writes those. */
+    int rootfd = corral_setup_root_early(a);
+    corral_trace(a, CORRAL_TRACE_EARLY_ROOT);
     wait_for_parent(a);
 
     corral_trace(a, CORRAL_TRACE_RELEASED);
@@ -157,7 +161,7 @@ void corral_child(const struct corral_spawn_attrs *a) {
         /* Unshared only now, so the namespace's root is the sandbox's own cgroup on v1 hosts as well. */
         if (unshare(CLONE_NEWCGROUP) != 0) corral_fail(a, CORRAL_STEP_UNSHARE_CGROUP, -1);
     }
-    corral_setup_root(a);
+    corral_setup_root_late(a, rootfd);
     corral_trace(a, CORRAL_TRACE_ROOT_READY);
     if (a->hostname && sethostname(a->hostname, corral_strlen(a->hostname)) != 0)
         corral_fail(a, CORRAL_STEP_SETHOSTNAME, -1);

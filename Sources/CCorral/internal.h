@@ -10,8 +10,12 @@ __attribute__((noreturn)) void corral_fail(const struct corral_spawn_attrs *a, i
 /* The whole ordered recipe, run by the cloned child; never returns. */
 __attribute__((noreturn)) void corral_child(const struct corral_spawn_attrs *a);
 
-/* Assembles the new root on staging_dir, pivots into it and detaches the old root. */
-void corral_setup_root(const struct corral_spawn_attrs *a);
+/* Assembles the new root on staging_dir in two halves. The early half (before the id maps exist) makes the
+ * mounts private, binds the root when it is a directory and applies the ops marked CORRAL_OPF_EARLY; it
+ * returns the open root (or -1 when the root is a tmpfs still to be made). The late half makes what the
+ * early one left, applies the other ops, pivots into the root and detaches the old one. */
+int corral_setup_root_early(const struct corral_spawn_attrs *a);
+void corral_setup_root_late(const struct corral_spawn_attrs *a, int rootfd);
 
 /* Forks the workload (which sets up its fds and execs) and stays as the reaping, forwarding pid 1. */
 __attribute__((noreturn)) void corral_run_init(const struct corral_spawn_attrs *a);

@@ -218,28 +218,42 @@ int corral_apply_op(int rootfd, const struct corral_op *op) {
     return rc;
 }
 
-void corral_setup_root(const struct corral_spawn_attrs *a) {
-    /* Nothing we mount may propagate back to the host, nor host mounts into the sandbox. */
-    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) corral_fail(a, CORRAL_STEP_MOUNT_PRIVATE, -1);
-    if (a->root_source == NULL) {
-        if (mount("tmpfs", a->staging_dir, "tmpfs", MS_NOSUID | MS_NODEV, a->root_tmpfs_data) != 0)
-            corral_fail(a, CORRAL_STEP_ROOT_MOUNT, -1);
-    } else {
-        struct corral_op root = {.kind = CORRAL_OP_BIND, .flags = CORRAL_OPF_READONLY | CORRAL_OPF_NOSUID | CORRAL_OPF_NODEV,
-                                 .src = a->root_source};
-        int target = open(a->staging_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (target < 0 || bind_tree(AT_FDCWD, &root, target) != 0) corral_fail(a, CORRAL_STEP_ROOT_MOUNT, -1);
-        close(target);
-    }
-    int rootfd = open(a->staging_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (rootfd < 0) corral_fail(a, CORRAL_STEP_ROOT_OPEN, -1);
+static void apply_ops(const struct corral_spawn_attrs *a, int rootfd, int early) {
     for (size_t i = 0; i < a->op_count; i++) {
         const struct corral_op *op = &a->ops[i];
+        if (((op->flags & CORRAL_OPF_EARLY) != 0) != early) continue;
         if (corral_apply_op(rootfd, op) != 0) {
             if ((op->flags & CORRAL_OPF_OPTIONAL) && errno == ENOENT) continue;
             corral_fail(a, CORRAL_STEP_OP, (int)i);
         }
     }
+}
+
+int corral_setup_root_early(const struct corral_spawn_attrs *a) {
+    /* Nothing we mount may propagate back to the host, nor host mounts into the sandbox. */
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) corral_fail(a, CORRAL_STEP_MOUNT_PRIVATE, -1);
+    /* A tmpfs root is owned by whoever mounts it: it waits for the id maps, and so does every op. */
+    if (a->root_source == NULL) return -1;
+    struct corral_op root = {.kind = CORRAL_OP_BIND, .flags = CORRAL_OPF_READONLY | CORRAL_OPF_NOSUID | CORRAL_OPF_NODEV,
+                             .src = a->root_source};
+    int target = open(a->staging_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (target < 0 || bind_tree(AT_FDCWD, &root, target) != 0) corral_fail(a, CORRAL_STEP_ROOT_MOUNT, -1);
+    close(target);
+    int rootfd = open(a->staging_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (rootfd < 0) corral_fail(a, CORRAL_STEP_ROOT_OPEN, -1);
+    apply_ops(a, rootfd, 1);
+    return rootfd;
+}
+
+void corral_setup_root_late(const struct corral_spawn_attrs *a, int rootfd) {
+    if (rootfd < 0) {
+        if (mount("tmpfs", a->staging_dir, "tmpfs", MS_NOSUID | MS_NODEV, a->root_tmpfs_data) != 0)
+            corral_fail(a, CORRAL_STEP_ROOT_MOUNT, -1);
+        rootfd = open(a->staging_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0) corral_fail(a, CORRAL_STEP_ROOT_OPEN, -1);
+        apply_ops(a, rootfd, 1); /* none is marked early over a tmpfs root; kept for a caller that does */
+    }
+    apply_ops(a, rootfd, 0);
     /* pivot_root(".", ".") stacks the old root under the new one; detaching it leaves only the new root. */
     if (fchdir(rootfd) != 0) corral_fail(a, CORRAL_STEP_PIVOT_ROOT, -1);
     close(rootfd);

@@ -94,6 +94,10 @@ struct ChildLaunch {
                                      usedClone3: result.used_clone3 != 0, spawnedIntoCgroup: result.into_cgroup != 0)
         do throws(SandboxError) {
             if result.release_step != 0 {
+                // The child may have failed first (its early mounts run while the maps are written): once it
+                // is dead, its error record, if any, names the real cause.
+                process.abandon()
+                try waitForExec(errors.read)
                 let stage = ["write uid_map", "write setgroups", "write gid_map", "release the child"][Int(result.release_step) - 1]
                 throw SandboxError.host(SystemError(stage: stage, errno: result.release_errno))
             }

@@ -15,6 +15,8 @@ struct MountOperation: Equatable, Sendable {
         static let noSUID = Flags(rawValue: 1 << 3)
         static let noDev = Flags(rawValue: 1 << 4)
         static let noExec = Flags(rawValue: 1 << 5)
+        /// Applied before the id maps exist (see `MountPlan.markingEarlyOperations`).
+        static let early = Flags(rawValue: 1 << 6)
         /// Swift-side only (never reaches the child's C): a tmpfs or remount that exists only to hold files
         /// the plan itself creates (the root, /dev). A launcher with a prebuilt root skeleton drops it.
         static let contentHolder = Flags(rawValue: 1 << 16)
@@ -27,6 +29,15 @@ struct MountOperation: Equatable, Sendable {
     var destination: String
     var data: [UInt8] = []
     var mode: UInt32 = 0o755
+
+    /// Whether the operation creates an inode or a superblock, whose owner is the creating uid: in the
+    /// child that uid means something only once the id maps are written.
+    var createsOwnedFiles: Bool {
+        switch kind {
+        case .makeDirectory, .file, .symlink, .tmpfs, .remountReadOnly: return true
+        case .bind, .proc: return false
+        }
+    }
 
     /// How a failure of this step is named to the user.
     var stepName: String {

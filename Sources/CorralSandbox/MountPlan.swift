@@ -39,6 +39,32 @@ struct MountPlan: Equatable, Sendable {
         return MountPlan(rootSource: rootSource, operations: ops)
     }
 
+    /// The plan with `.early` on every operation the child may apply before its id maps are written, while
+    /// the parent writes them: binds and /proc under a bound root. Operations that create files or a tmpfs
+    /// (owned by the creating uid, unmapped until then) stay late, as does everything over a tmpfs root.
+    /// An operation also stays late when a late one before it involves a related path (the same path, a
+    /// parent or a child, or its in-root source), so related operations keep their order.
+    func markingEarlyOperations() -> MountPlan {
+        guard rootSource != nil else { return self }
+        var marked = self
+        var latePaths: [String] = []
+        func related(_ a: String, _ b: String) -> Bool {
+            a == "." || b == "." || SandboxPath.isSameOrUnder(a, b) || SandboxPath.isSameOrUnder(b, a)
+        }
+        for index in marked.operations.indices {
+            let op = marked.operations[index]
+            var paths = [op.destination]
+            if op.flags.contains(.sourceInRoot), let source = op.source { paths.append(source) }
+            let blocked = latePaths.contains { late in paths.contains { related($0, late) } }
+            if op.createsOwnedFiles || blocked {
+                latePaths.append(op.destination)
+            } else {
+                marked.operations[index].flags.insert(.early)
+            }
+        }
+        return marked
+    }
+
     /// The operations for one extra bind: create the mount point where the root is ours to write, then bind.
     static func bindOperations(_ bind: BindMount, rootSource: String?, inspector: PathInspector) throws(SandboxSpecError) -> [MountOperation] {
         guard let source = inspector.resolved(bind.source) else {

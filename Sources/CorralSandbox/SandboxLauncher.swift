@@ -176,6 +176,7 @@ public final class SandboxLauncher: @unchecked Sendable {
                 throw .host(error)
             }
         }
+        plan = plan.markingEarlyOperations()
         lock.lock()
         planCache.insert(plan, for: key, now: now)
         lock.unlock()

@@ -151,3 +151,54 @@ import Testing
         }
     }
 }
+
+@Suite struct EarlyOperationTests {
+    func early(_ plan: MountPlan) -> [String] {
+        plan.markingEarlyOperations().operations.filter { $0.flags.contains(.early) }.map(\.stepName)
+    }
+
+    @Test("under a bound root, binds and /proc go early; files, tmpfs and what depends on them stay late")
+    func boundRoot() {
+        let plan = MountPlan(rootSource: "/run/corral/skeleton/k", operations: [
+            .bind("/usr", on: "usr", [.readOnly]),
+            MountOperation(kind: .proc, destination: "proc"),
+            .bind("proc/sys", on: "proc/sys", [.readOnly, .sourceInRoot]),
+            .tmpfs(on: "proc/acpi", options: "size=0", []),
+            .bind("/dev/null", on: "dev/null", []),
+            .tmpfs(on: "tmp", options: "size=1m", .hardened),
+            .mkdir("tmp/data"),
+            .bind("/srv", on: "tmp/data", []),          // inside the late tmpfs: late
+            .bind("tmp/data", on: "mnt", [.sourceInRoot]), // its source is under a late path: late
+            .bind("/srv/b", on: "srv", []),
+        ])
+        #expect(early(plan) == ["bind /usr on /usr", "mount proc on /proc", "bind proc/sys on /proc/sys",
+                                "bind /dev/null on /dev/null", "bind /srv/b on /srv"])
+    }
+
+    @Test("a tmpfs root (nil source) keeps every operation late: the root itself waits for the id maps")
+    func tmpfsRoot() {
+        let plan = MountPlan(rootSource: nil, operations: [.bind("/usr", on: "usr", [.readOnly]), MountOperation(kind: .proc, destination: "proc")])
+        #expect(early(plan).isEmpty)
+    }
+
+    @Test("a late remount of the root blocks everything after it")
+    func rootRemount() {
+        let plan = MountPlan(rootSource: "/srv/root", operations: [
+            .bind("/usr", on: "usr", [.readOnly]),
+            MountOperation(kind: .remountReadOnly, destination: "."),
+            .bind("/opt", on: "opt", [.readOnly]),
+        ])
+        #expect(early(plan) == ["bind /usr on /usr"])
+    }
+
+    @Test("the default host plan, split by its skeleton, does its binds and /proc early")
+    func defaultPlan() throws {
+        let full = try MountPlan.make(for: SandboxSpec(argv: ["/bin/true"]), inspector: FakeInspector.debian)
+        let launch = try #require(RootSkeleton.split(full)).launch
+        let marked = MountPlan(rootSource: "/skeleton", operations: launch).markingEarlyOperations().operations
+        for op in marked {
+            let expectedEarly = op.kind == .bind || op.kind == .proc
+            #expect(op.flags.contains(.early) == expectedEarly, "\(op.stepName)")
+        }
+    }
+}

@@ -33,6 +33,7 @@ enum corral_op_flags {
     CORRAL_OPF_NOSUID = 1 << 3,
     CORRAL_OPF_NODEV = 1 << 4,
     CORRAL_OPF_NOEXEC = 1 << 5,
+    CORRAL_OPF_EARLY = 1 << 6,       /* applied before the id maps exist, while the parent writes them */
 };
 
 struct corral_op {
@@ -149,6 +150,7 @@ enum corral_trace_phase {
     CORRAL_TRACE_ROOT_READY,     /* pivot_root done */
     CORRAL_TRACE_CONFINED,       /* capabilities dropped, no_new_privs, seccomp loaded */
     CORRAL_TRACE_FORKED,         /* the command's process runs, before its execve */
+    CORRAL_TRACE_EARLY_ROOT,     /* the root's early half (binds, /proc) done, before waiting for the release */
 };
 
 struct corral_trace_point {
