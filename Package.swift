@@ -26,6 +26,8 @@ let package = Package(
         .target(name: "CorralSeccomp", dependencies: ["CorralSystem", "CSeccomp"]),
         // SandboxSpec -> a running, isolated process tree.
         .target(name: "CorralSandbox", dependencies: ["CCorral", "CCap", "CorralSystem", "CorralCgroups", "CorralSeccomp"]),
+        // Functions, versions and aliases: names, ARNs, settings and Lambda's rules for them (pure).
+        .target(name: "CorralFunctions"),
         .executableTarget(name: "corral", dependencies: [
             "CorralSandbox",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -33,6 +35,7 @@ let package = Package(
         .testTarget(name: "CorralCgroupsTests", dependencies: ["CorralCgroups"]),
         .testTarget(name: "CorralSeccompTests", dependencies: ["CorralSeccomp"]),
         .testTarget(name: "CorralSandboxTests", dependencies: ["CorralSandbox"]),
+        .testTarget(name: "CorralFunctionsTests", dependencies: ["CorralFunctions"]),
         // Needs root: runs the real `corral` binary and probes the sandbox from inside.
         .testTarget(name: "CorralPrivilegedTests", dependencies: ["CorralSandbox"]),
     ]
