@@ -11,6 +11,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // C: the clone-to-execve child sequence and missing kernel definitions. Symbols are prefixed corral_.
@@ -28,6 +30,12 @@ let package = Package(
         .target(name: "CorralSandbox", dependencies: ["CCorral", "CCap", "CorralSystem", "CorralCgroups", "CorralSeccomp"]),
         // Functions, versions and aliases: names, ARNs, settings and Lambda's rules for them (pure).
         .target(name: "CorralFunctions"),
+        // Code packages: zips checked, stored by SHA-256 and unpacked once, read-only.
+        .target(name: "CorralCode", dependencies: [
+            "CorralSystem",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
         .executableTarget(name: "corral", dependencies: [
             "CorralSandbox",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -36,6 +44,7 @@ let package = Package(
         .testTarget(name: "CorralSeccompTests", dependencies: ["CorralSeccomp"]),
         .testTarget(name: "CorralSandboxTests", dependencies: ["CorralSandbox"]),
         .testTarget(name: "CorralFunctionsTests", dependencies: ["CorralFunctions"]),
+        .testTarget(name: "CorralCodeTests", dependencies: ["CorralCode", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         // Needs root: runs the real `corral` binary and probes the sandbox from inside.
         .testTarget(name: "CorralPrivilegedTests", dependencies: ["CorralSandbox"]),
     ]

@@ -1,0 +1,101 @@
+import CorralCode
+import Crypto
+import Foundation
+import Testing
+
+@Suite struct CodeStoreTests {
+    /// A fresh store under a temporary directory, removed afterwards.
+    final class Scratch {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("corral-code-\(UUID().uuidString)").path
+        var store: CodeStore { CodeStore(root: path + "/code", limits: PackageLimits(unpackedBytes: 1 << 20, entries: 50)) }
+        /// Everything under the store's root (hidden temporaries included).
+        var leftovers: [String] { (try? FileManager.default.contentsOfDirectory(atPath: path + "/code")) ?? [] }
+        deinit {
+            if let all = FileManager.default.enumerator(atPath: path) {
+                while let name = all.nextObject() as? String { chmod(path + "/" + name, 0o755) }
+            }
+            try? FileManager.default.removeItem(atPath: path)
+        }
+    }
+
+    @Test("a package is stored by its SHA-256, unpacked read-only, with executables and inner symlinks kept")
+    func storesAndUnpacks() throws {
+        let scratch = Scratch()
+        let zip = try ZipBuilder.make([
+            .directory("lib/"), .file("app.py", "def handler(e, c): return e\n"), .file("lib/util.py", "X = 1\n"),
+            .file("bootstrap", "#!/bin/sh\n", executable: true), .symlink("lib/current", to: "../app.py"),
+        ])
+        let package = try scratch.store.store(zip: zip)
+        let digest = SHA256.hash(data: zip)
+        #expect(package.codeSha256 == Data(digest).base64EncodedString())
+        #expect(package.digest == digest.map { String(format: "%02x", $0) }.joined())
+        #expect(package.size == zip.count)
+        #expect(package.directory == scratch.path + "/code/" + package.digest)
+        #expect(try String(contentsOfFile: package.directory + "/lib/util.py", encoding: .utf8) == "X = 1\n")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: package.directory + "/lib/current") == "../app.py")
+        func mode(_ relative: String) -> mode_t {
+            var info = stat()
+            lstat(package.directory + relative, &info)
+            return info.st_mode & 0o7777
+        }
+        #expect(mode("") == 0o555 && mode("/lib") == 0o555)
+        #expect(mode("/app.py") == 0o444 && mode("/bootstrap") == 0o555)
+        #expect(Set(scratch.leftovers) == [package.digest, package.digest + ".zip"])
+        // The same zip again is the same package; nothing new is written.
+        #expect(try scratch.store.store(zip: zip) == package)
+        #expect(scratch.leftovers.count == 2)
+        #expect(scratch.store.package(digest: package.digest) == package)
+        scratch.store.remove(digest: package.digest)
+        #expect(scratch.leftovers.isEmpty)
+    }
+
+    @Test("unsafe entries are refused as invalid zips and leave nothing on disk", arguments: [
+        ("../evil.py", [ZipBuilder.Item.file("../evil.py", "x")]),
+        ("/etc/evil", [.file("/etc/evil", "x")]),
+        ("a/../../evil", [.file("a/../../evil", "x")]),
+        ("backslash", [.file("a\\..\\evil", "x")]),
+        ("absolute symlink", [.symlink("etc", to: "/etc")]),
+        ("escaping symlink", [.directory("a/"), .symlink("a/up", to: "../../outside")]),
+        ("write through a symlink", [.symlink("lib", to: "."), .file("lib/x.py", "x")]),
+        ("file over a directory path", [.file("a", "x"), .file("a/b", "y")]),
+        ("duplicate", [.file("a.py", "x"), .file("a.py", "y")]),
+    ])
+    func refusesUnsafeEntries(_ label: String, _ items: [ZipBuilder.Item]) throws {
+        let scratch = Scratch()
+        let zip = try ZipBuilder.make(items)
+        #expect(throws: CodePackageError.self, "\(label)") { try scratch.store.store(zip: zip) }
+        do {
+            _ = try scratch.store.store(zip: zip)
+        } catch {
+            guard case .invalidZip = error else { Issue.record("\(label): \(error)"); return }
+        }
+        #expect(scratch.leftovers.isEmpty, "\(label): \(scratch.leftovers)")
+        #expect(!FileManager.default.fileExists(atPath: scratch.path + "/evil.py"))
+    }
+
+    @Test("a file that is not a zip is an invalid zip")
+    func notAZip() {
+        let scratch = Scratch()
+        #expect(throws: CodePackageError.invalidZip("not a readable zip archive")) { try scratch.store.store(zip: Array("hello".utf8)) }
+        #expect(scratch.leftovers.isEmpty)
+    }
+
+    @Test("zip bombs: too many entries, too many declared bytes, and headers that lie about their size")
+    func bombs() throws {
+        let scratch = Scratch()
+        let manyEntries = try ZipBuilder.make((0..<51).map { .file("f\($0)", "x") })
+        let declaredLarge = try ZipBuilder.make([.zeros("zeros", 2 << 20)])
+        let lying = ZipBuilder.lyingAboutSizes(declaredLarge, size: 100)
+        for (label, zip) in [("entries", manyEntries), ("declared", declaredLarge), ("lying", lying)] {
+            do {
+                _ = try scratch.store.store(zip: zip)
+                Issue.record("\(label): stored")
+            } catch {
+                guard case .tooLarge = error else { Issue.record("\(label): \(error)"); continue }
+            }
+            #expect(scratch.leftovers.isEmpty, "\(label): \(scratch.leftovers)")
+        }
+        // Oracle: the same content within the limit is accepted.
+        _ = try scratch.store.store(zip: try ZipBuilder.make([.zeros("zeros", 512 << 10)]))
+    }
+}
