@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // C: the clone-to-execve child sequence and missing kernel definitions. Symbols are prefixed corral_.
@@ -36,6 +37,8 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
+        // SQLite (WAL) through GRDB: functions, versions, aliases; schema migrations.
+        .target(name: "CorralStore", dependencies: ["CorralFunctions", .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(name: "corral", dependencies: [
             "CorralSandbox",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -44,6 +47,7 @@ let package = Package(
         .testTarget(name: "CorralSeccompTests", dependencies: ["CorralSeccomp"]),
         .testTarget(name: "CorralSandboxTests", dependencies: ["CorralSandbox"]),
         .testTarget(name: "CorralFunctionsTests", dependencies: ["CorralFunctions"]),
+        .testTarget(name: "CorralStoreTests", dependencies: ["CorralStore"]),
         .testTarget(name: "CorralCodeTests", dependencies: ["CorralCode", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         // Needs root: runs the real `corral` binary and probes the sandbox from inside.
         .testTarget(name: "CorralPrivilegedTests", dependencies: ["CorralSandbox"]),

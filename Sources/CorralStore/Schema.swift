@@ -1,0 +1,76 @@
+import Foundation
+import GRDB
+
+/// The database schema, as GRDB migrations: each runs once, in order, and never changes once released.
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: functions, versions, aliases") { db in
+            try db.create(table: "function") { t in
+                t.column("account", .text).notNull()
+                t.column("name", .text).notNull()
+                t.column("nextVersion", .integer).notNull().defaults(to: 1)
+                t.primaryKey(["account", "name"])
+            }
+            try db.create(table: "functionVersion") { t in
+                t.column("account", .text).notNull()
+                t.column("name", .text).notNull()
+                t.column("version", .text).notNull()            // "$LATEST" or a number
+                t.column("number", .integer).notNull()          // 0 for $LATEST: orders listings
+                t.column("settings", .jsonText).notNull()       // FunctionSettings
+                t.column("codeDigest", .text).notNull()
+                t.column("codeSha256", .text).notNull()
+                t.column("codeSize", .integer).notNull()
+                t.column("revisionID", .text).notNull()
+                t.column("lastModifiedMs", .integer).notNull()    // ms since the epoch (Lambda shows ms)
+                t.primaryKey(["account", "name", "version"])
+                t.foreignKey(["account", "name"], references: "function", onDelete: .cascade)
+            }
+            try db.create(table: "alias") { t in
+                t.column("account", .text).notNull()
+                t.column("function", .text).notNull()
+                t.column("name", .text).notNull()
+                t.column("functionVersion", .text).notNull()
+                t.column("description", .text).notNull()
+                t.column("weights", .jsonText).notNull()        // [version: weight]
+                t.column("revisionID", .text).notNull()
+                t.primaryKey(["account", "function", "name"])
+                t.foreignKey(["account", "function"], references: "function", onDelete: .cascade)
+            }
+        }
+        return migrator
+    }
+}
+
+/// Row types: the database's view of the public values.
+struct FunctionRow: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "function"
+    var account: String
+    var name: String
+    var nextVersion: Int
+}
+
+struct VersionRow: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "functionVersion"
+    var account: String
+    var name: String
+    var version: String
+    var number: Int
+    var settings: String
+    var codeDigest: String
+    var codeSha256: String
+    var codeSize: Int
+    var revisionID: String
+    var lastModifiedMs: Int64
+}
+
+struct AliasRow: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "alias"
+    var account: String
+    var function: String
+    var name: String
+    var functionVersion: String
+    var description: String
+    var weights: String
+    var revisionID: String
+}
