@@ -14,6 +14,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // C: the clone-to-execve child sequence and missing kernel definitions. Symbols are prefixed corral_.
@@ -39,6 +42,13 @@ let package = Package(
         ]),
         // SQLite (WAL) through GRDB: functions, versions, aliases; schema migrations.
         .target(name: "CorralStore", dependencies: ["CorralFunctions", .product(name: "GRDB", package: "GRDB.swift")]),
+        // HTTP: the Lambda-compatible API on Hummingbird; errors become Lambda's shapes here and only here.
+        .target(name: "CorralAPI", dependencies: [
+            "CorralFunctions", "CorralStore", "CorralCode",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "corral", dependencies: [
             "CorralSandbox",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -48,6 +58,12 @@ let package = Package(
         .testTarget(name: "CorralSandboxTests", dependencies: ["CorralSandbox"]),
         .testTarget(name: "CorralFunctionsTests", dependencies: ["CorralFunctions"]),
         .testTarget(name: "CorralStoreTests", dependencies: ["CorralStore"]),
+        .testTarget(name: "CorralAPITests", dependencies: [
+            "CorralAPI", "CorralStore", "CorralCode",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
         .testTarget(name: "CorralCodeTests", dependencies: ["CorralCode", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         // Needs root: runs the real `corral` binary and probes the sandbox from inside.
         .testTarget(name: "CorralPrivilegedTests", dependencies: ["CorralSandbox"]),

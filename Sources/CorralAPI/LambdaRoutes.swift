@@ -1,0 +1,109 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// The Lambda API's paths (2015-03-31) on a Hummingbird router: each route reads the path, query and body,
+/// calls LambdaService, and writes the status and JSON Lambda answers with.
+public struct LambdaRoutes: Sendable {
+    let service: LambdaService
+    /// Who the request acts as (see Caller).
+    let caller: @Sendable (Request) -> Caller
+    let codeDirectory: String
+
+    /// Control-plane bodies carry a base64 zip: 50 MB of zip is about 67 MB of base64.
+    static let controlBodyLimit = 70 << 20
+
+    public init(service: LambdaService, caller: @escaping @Sendable (Request) -> Caller) {
+        self.service = service
+        self.caller = caller
+        self.codeDirectory = service.code.root
+    }
+
+    public func register<Context: RequestContext>(on router: Router<Context>, logger: Logger) {
+        router.add(middleware: LambdaErrorMiddleware<Context>(logger: logger))
+        let functions = router.group("2015-03-31/functions")
+        functions.post { request, _ in
+            try await json(201, service.createFunction(caller(request), body(request)))
+        }
+        functions.get { request, _ in
+            let query = request.uri.queryParameters
+            return try json(200, service.listFunctions(caller(request), marker: query.get("Marker"), maxItems: query.get("MaxItems")))
+        }
+        functions.get(":name") { request, context in
+            try json(200, service.getFunction(caller(request), name(context), qualifier: request.uri.queryParameters.get("Qualifier")))
+        }
+        functions.delete(":name") { request, context in
+            try service.deleteFunction(caller(request), name(context), qualifier: request.uri.queryParameters.get("Qualifier"))
+            return Response(status: .noContent)
+        }
+        functions.get(":name/configuration") { request, context in
+            try json(200, service.getFunctionConfiguration(caller(request), name(context), qualifier: request.uri.queryParameters.get("Qualifier")))
+        }
+        functions.put(":name/configuration") { request, context in
+            try await json(200, service.updateFunctionConfiguration(caller(request), name(context), body(request)))
+        }
+        functions.put(":name/code") { request, context in
+            try await json(200, service.updateFunctionCode(caller(request), name(context), body(request)))
+        }
+        functions.post(":name/versions") { request, context in
+            try await json(201, service.publishVersion(caller(request), name(context), body(request)))
+        }
+        functions.get(":name/versions") { request, context in
+            let query = request.uri.queryParameters
+            return try json(200, service.listVersions(caller(request), name(context), marker: query.get("Marker"), maxItems: query.get("MaxItems")))
+        }
+        functions.post(":name/aliases") { request, context in
+            try await json(201, service.createAlias(caller(request), name(context), body(request)))
+        }
+        functions.get(":name/aliases") { request, context in
+            let query = request.uri.queryParameters
+            return try json(200, service.listAliases(caller(request), name(context), functionVersion: query.get("FunctionVersion"),
+                                                     marker: query.get("Marker"), maxItems: query.get("MaxItems")))
+        }
+        functions.get(":name/aliases/:alias") { request, context in
+            try json(200, service.getAlias(caller(request), name(context), alias: parameter(context, "alias")))
+        }
+        functions.put(":name/aliases/:alias") { request, context in
+            try await json(200, service.updateAlias(caller(request), name(context), alias: parameter(context, "alias"), body(request)))
+        }
+        functions.delete(":name/aliases/:alias") { request, context in
+            try service.deleteAlias(caller(request), name(context), alias: parameter(context, "alias"))
+            return Response(status: .noContent)
+        }
+        // GetFunction's Code.Location: the stored zip.
+        router.get("corral/code/:file") { _, context in
+            let file = try parameter(context, "file")
+            let digest = file.hasSuffix(".zip") ? String(file.dropLast(4)) : file
+            guard digest.count == 64, digest.allSatisfy(\.isHexDigit),
+                  let bytes = FileManager.default.contents(atPath: codeDirectory + "/" + digest + ".zip") else {
+                throw LambdaError.notFound("Code package not found: \(file)")
+            }
+            var headers = HTTPFields()
+            headers[.contentType] = "application/zip"
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
+    }
+
+    private func body(_ request: Request, limit: Int = controlBodyLimit) async throws -> [UInt8] {
+        let buffer = try await request.body.collect(upTo: limit)
+        return Array(buffer.readableBytesView)
+    }
+
+    private func name<Context: RequestContext>(_ context: Context) throws -> String {
+        try parameter(context, "name")
+    }
+
+    /// A path parameter, percent-decoded (boto3 sends `:` in ARNs as `%3A`).
+    private func parameter<Context: RequestContext>(_ context: Context, _ key: String) throws -> String {
+        let raw = try context.parameters.require(key)
+        guard let decoded = raw.removingPercentEncoding else { throw LambdaError.invalidParameter("\(key) is not valid percent-encoding") }
+        return decoded
+    }
+
+    private func json(_ status: Int, _ value: some Encodable) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(status: .init(code: status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: LambdaJSON.encode(value))))
+    }
+}

@@ -1,0 +1,106 @@
+import CorralCode
+import CorralFunctions
+import CorralStore
+import Foundation
+
+/// What every operation shares: naming, lookups, code storage and the configuration shape.
+extension LambdaService {
+    /// Parses a FunctionName from the path (percent-decoded by the route) with an optional Qualifier. An ARN
+    /// naming another account or region is reported as not found: a tenant never learns what exists elsewhere.
+    func reference(_ caller: Caller, _ functionName: String, qualifier: String?) throws(LambdaError) -> FunctionReference {
+        let reference: FunctionReference
+        do {
+            reference = try FunctionReference.parse(functionName).qualified(by: qualifier)
+        } catch {
+            throw LambdaError.from(error)
+        }
+        if let account = reference.account, account != caller.account { throw .notFound("Function not found: \(functionName)") }
+        if let region = reference.region, region != caller.region { throw .notFound("Function not found: \(functionName)") }
+        return reference
+    }
+
+    func resolve(_ caller: Caller, _ functionName: String, qualifier: String?) throws(LambdaError) -> FunctionVersion {
+        let reference = try reference(caller, functionName, qualifier: qualifier)
+        return try call { () throws(StoreError) in
+            try functions.version(account: caller.account, name: reference.name, qualifier: reference.qualifier)
+        }
+    }
+
+    func call<T>(_ body: () throws(StoreError) -> T) throws(LambdaError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw LambdaError.from(error)
+        }
+    }
+
+    func validate(_ settings: FunctionSettings) throws(LambdaError) {
+        do {
+            try settings.validate()
+        } catch {
+            throw LambdaError.from(error)
+        }
+        let available = availableRuntimes()
+        guard available.contains(settings.runtime) else {
+            throw .invalidParameter("The runtime parameter of \(settings.runtime) is not available on this host. Available runtimes: \(available.joined(separator: ", "))")
+        }
+    }
+
+    static func checkUnsupported(layers: [String]?, architectures: [String]?) throws(LambdaError) {
+        if let layers, !layers.isEmpty { throw .unsupported("Layers are not supported by Corral") }
+        if let architectures, architectures != [hostArchitecture] {
+            throw .invalidParameter("Architectures \(architectures): this host runs \(hostArchitecture) only")
+        }
+    }
+
+    static var hostArchitecture: String {
+        #if arch(arm64)
+        return "arm64"
+        #else
+        return "x86_64"
+        #endif
+    }
+
+    /// The zip bytes of a request's Code, refusing the forms Corral does not take.
+    static func decodeZip(_ zipFile: String?, s3Bucket: String?, imageUri: String?) throws(LambdaError) -> [UInt8] {
+        if s3Bucket != nil { throw .unsupported("Code from S3 is not supported by Corral: send the zip as ZipFile") }
+        if imageUri != nil { throw .unsupported("Container images are not supported by Corral: send the zip as ZipFile") }
+        guard let zipFile else { throw .invalidParameter("Code.ZipFile is required") }
+        guard let bytes = Data(base64Encoded: zipFile) else { throw .invalidParameter("ZipFile is not valid base64") }
+        return Array(bytes)
+    }
+
+    func storeCode(zipFile: String?, s3Bucket: String?, imageUri: String?) throws(LambdaError) -> CodeReference {
+        let zip = try Self.decodeZip(zipFile, s3Bucket: s3Bucket, imageUri: imageUri)
+        do {
+            let package = try code.store(zip: zip)
+            return CodeReference(digest: package.digest, sha256: package.codeSha256, size: package.size)
+        } catch {
+            throw LambdaError.from(error)
+        }
+    }
+
+    /// Removes the packages among `digests` that no function version uses any more.
+    func dropUnusedCode(_ digests: [String]) {
+        guard !digests.isEmpty, let inUse = try? functions.codeDigestsInUse() else { return }
+        for digest in digests where !inUse.contains(digest) { code.remove(digest: digest) }
+    }
+
+    static func maxItems(_ text: String?) throws(LambdaError) -> Int {
+        guard let text else { return pageLimit }
+        guard let value = Int(text), value >= 1, value <= 10_000 else { throw .invalidParameter("MaxItems must be a number from 1 to 10000") }
+        return min(value, pageLimit)
+    }
+
+    func configuration(_ caller: Caller, _ version: FunctionVersion, qualified: Bool, listing: Bool = false) -> FunctionConfigurationShape {
+        let s = version.settings
+        let arn = FunctionARN(region: caller.region, account: caller.account, name: version.name, qualifier: qualified ? version.version : nil)
+        return FunctionConfigurationShape(
+            functionName: version.name, functionArn: arn.description, runtime: s.runtime, role: s.role, handler: s.handler,
+            codeSize: version.code.size, description: s.description, timeout: s.timeout, memorySize: s.memorySize,
+            lastModified: LambdaJSON.timestamp(version.lastModified), codeSha256: version.code.sha256, version: version.version,
+            environment: s.environment.isEmpty ? nil : EnvironmentShape(variables: s.environment), revisionId: version.revisionID,
+            ephemeralStorage: EphemeralStorageShape(size: s.ephemeralStorage), state: listing ? nil : "Active",
+            lastUpdateStatus: listing ? nil : "Successful", loggingConfig: LoggingConfigShape(logGroup: "/aws/lambda/\(version.name)"))
+    }
+}
