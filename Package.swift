@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // C: the clone-to-execve child sequence and missing kernel definitions. Symbols are prefixed corral_.
@@ -42,15 +43,27 @@ let package = Package(
         ]),
         // SQLite (WAL) through GRDB: functions, versions, aliases; schema migrations.
         .target(name: "CorralStore", dependencies: ["CorralFunctions", .product(name: "GRDB", package: "GRDB.swift")]),
+        // Execution environments: the Runtime API served inside each sandbox, Corral's runtime bootstraps,
+        // and invocations with their logs.
+        .target(name: "CorralRuntime", dependencies: [
+            "CorralSandbox", "CorralFunctions", "CorralStore",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // HTTP: the Lambda-compatible API on Hummingbird; errors become Lambda's shapes here and only here.
         .target(name: "CorralAPI", dependencies: [
-            "CorralFunctions", "CorralStore", "CorralCode",
+            "CorralFunctions", "CorralStore", "CorralCode", "CorralRuntime",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "corral", dependencies: [
-            "CorralSandbox",
+            "CorralSandbox", "CorralAPI", "CorralRuntime", "CorralStore", "CorralCode",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "CorralCgroupsTests", dependencies: ["CorralCgroups"]),

@@ -8,6 +8,9 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "internal.h"
 
@@ -107,6 +110,29 @@ int corral_netns_create(int host_netns_fd) {
         /* A thread stranded in the new namespace must not go on creating namespaces from there. */
         abort();
     }
+    errno = saved;
+    return fd;
+}
+
+int corral_tcp_listen_in_netns(int netns_fd, int host_netns_fd, unsigned short port) {
+    if (setns(netns_fd, CLONE_NEWNET) != 0) return -1;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    int saved = errno;
+    if (fd >= 0) {
+        int one = 1;
+        struct sockaddr_in addr;
+        memset(&addr, 0, sizeof addr);
+        addr.sin_family = AF_INET;
+        addr.sin_port = htons(port);
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+            bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(fd, 64) != 0) {
+            saved = errno;
+            close(fd);
+            fd = -1;
+        }
+    }
+    if (setns(host_netns_fd, CLONE_NEWNET) != 0) abort();
     errno = saved;
     return fd;
 }

@@ -21,7 +21,7 @@ struct LambdaErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             }
             response = Self.response(for: lambdaError)
         }
-        response.headers[LambdaHeaders.requestID] = requestID
+        if response.headers[LambdaHeaders.requestID] == nil { response.headers[LambdaHeaders.requestID] = requestID }
         return response
     }
 

@@ -1,3 +1,4 @@
+import CorralRuntime
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -10,14 +11,17 @@ public struct LambdaRoutes: Sendable {
     /// Who the request acts as (see Caller).
     let caller: @Sendable (Request) -> Caller
     let codeDirectory: String
+    /// Function logs, for GET /corral/functions/NAME/logs (nil: no log route).
+    let logs: FunctionLogs?
 
     /// Control-plane bodies carry a base64 zip: 50 MB of zip is about 67 MB of base64.
     static let controlBodyLimit = 70 << 20
 
-    public init(service: LambdaService, caller: @escaping @Sendable (Request) -> Caller) {
+    public init(service: LambdaService, logs: FunctionLogs? = nil, caller: @escaping @Sendable (Request) -> Caller) {
         self.service = service
         self.caller = caller
         self.codeDirectory = service.code.root
+        self.logs = logs
     }
 
     public func register<Context: RequestContext>(on router: Router<Context>, logger: Logger) {
@@ -46,6 +50,17 @@ public struct LambdaRoutes: Sendable {
         functions.put(":name/code") { request, context in
             try await json(200, service.updateFunctionCode(caller(request), name(context), body(request)))
         }
+        functions.post(":name/invocations") { request, context in
+            let headers = request.headers
+            let payload = try await body(request, limit: invocationPayloadLimit + 1)
+            let reply = try await service.invoke(caller(request), name(context), qualifier: request.uri.queryParameters.get("Qualifier"),
+                                                 invocationType: headers[LambdaHeaders.invocationType], logType: headers[LambdaHeaders.logType],
+                                                 clientContext: headers[LambdaHeaders.clientContext], payload: payload)
+            var fields = HTTPFields()
+            for (name, value) in reply.headers { if let field = HTTPField.Name(name) { fields[field] = value } }
+            if let id = reply.requestID { fields[LambdaHeaders.requestID] = id }
+            return Response(status: .init(code: reply.status), headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: reply.body)))
+        }
         functions.post(":name/versions") { request, context in
             try await json(201, service.publishVersion(caller(request), name(context), body(request)))
         }
@@ -70,6 +85,17 @@ public struct LambdaRoutes: Sendable {
         functions.delete(":name/aliases/:alias") { request, context in
             try service.deleteAlias(caller(request), name(context), alias: parameter(context, "alias"))
             return Response(status: .noContent)
+        }
+        // A function's log (its output and START/END/REPORT lines): ?tail=BYTES for the end only.
+        router.get("corral/functions/:name/logs") { request, context in
+            let caller = caller(request)
+            let reference = try service.reference(caller, name(context), qualifier: nil)
+            _ = try service.resolve(caller, reference.name, qualifier: nil)
+            let tail = request.uri.queryParameters.get("tail").flatMap { Int($0) }
+            let text = logs?.read(account: caller.account, function: reference.name, tail: tail) ?? ""
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
         }
         // GetFunction's Code.Location: the stored zip.
         router.get("corral/code/:file") { _, context in

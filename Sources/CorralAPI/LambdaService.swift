@@ -1,4 +1,5 @@
 import CorralCode
+import CorralRuntime
 import CorralFunctions
 import CorralStore
 import Foundation
@@ -12,11 +13,15 @@ public final class LambdaService: Sendable {
     let availableRuntimes: @Sendable () -> [String]
     /// Base URL for GetFunction's Code.Location.
     let publicURL: String
+    /// Runs invocations; nil in a server that only manages functions (and in router tests).
+    let invoker: Invoker?
 
-    public init(functions: FunctionStore, code: CodeStore, publicURL: String, availableRuntimes: @escaping @Sendable () -> [String]) {
+    public init(functions: FunctionStore, code: CodeStore, publicURL: String, invoker: Invoker? = nil,
+                availableRuntimes: @escaping @Sendable () -> [String]) {
         self.functions = functions
         self.code = code
         self.publicURL = publicURL
+        self.invoker = invoker
         self.availableRuntimes = availableRuntimes
     }
 
@@ -93,6 +98,7 @@ public final class LambdaService: Sendable {
             throw LambdaError.from(error)
         }
         dropUnusedCode([current.code.digest])
+        invoker?.evict(account: caller.account, function: reference.name)
         if request.publish == true {
             let published = try call { () throws(StoreError) in
                 try functions.publishVersion(account: caller.account, name: reference.name, codeSha256: nil, revisionID: nil, description: nil)
@@ -120,6 +126,7 @@ public final class LambdaService: Sendable {
         let updated = try call { () throws(StoreError) in
             try functions.updateSettings(account: caller.account, name: reference.name, settings: settings, revisionID: request.revisionId)
         }
+        invoker?.evict(account: caller.account, function: reference.name)
         return configuration(caller, updated, qualified: false)
     }
 
@@ -135,6 +142,7 @@ public final class LambdaService: Sendable {
             try functions.delete(account: caller.account, name: reference.name, version: reference.qualifier)
         }
         dropUnusedCode(freed)
+        invoker?.evict(account: caller.account, function: reference.name)
     }
 
     // MARK: Versions

@@ -17,6 +17,8 @@ struct ChildLaunch {
     let started: UInt64
     /// When the launcher's own preparation steps ended (empty unless tracing).
     let preparePoints: [SpawnTrace.Point]
+    /// The caller's namespace for the sandbox, if any (duplicated here; the caller keeps its own fd).
+    let networkNamespace: NetworkNamespace?
 
     func run() throws(SandboxError) -> SandboxProcess {
         // Every fd opened here; each is closed on the way out unless handed to the SandboxProcess.
@@ -37,7 +39,10 @@ struct ChildLaunch {
                 trace = try FileDescriptor.pipe()
                 owned += [trace.read, trace.write]
             }
-            if let fd = launcher.networkNamespaces?.take() {
+            if let given = networkNamespace {
+                netns = try syscall("dup a network namespace fd") { fcntl(given.fd, F_DUPFD_CLOEXEC, 0) }
+                owned.append(netns)
+            } else if let fd = launcher.networkNamespaces?.take() {
                 netns = fd
                 owned.append(fd)
             }

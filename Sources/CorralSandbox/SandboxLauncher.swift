@@ -185,7 +185,10 @@ public final class SandboxLauncher: @unchecked Sendable {
 
     /// Starts `spec` with the given stdio (the caller keeps ownership of those fds). Returns once the
     /// command has been exec'd inside the sandbox, or throws naming the step that failed.
-    public func launch(_ spec: SandboxSpec, stdio: SandboxStdio) throws(SandboxError) -> SandboxProcess {
+    ///
+    /// `networkNamespace`, when given, is the sandbox's network namespace (see NetworkNamespace); the caller
+    /// keeps it. Otherwise the sandbox gets a new one.
+    public func launch(_ spec: SandboxSpec, stdio: SandboxStdio, networkNamespace: NetworkNamespace? = nil) throws(SandboxError) -> SandboxProcess {
         let started = MonotonicClock.now()
         do {
             try spec.validate()
@@ -216,7 +219,7 @@ public final class SandboxLauncher: @unchecked Sendable {
         }
         do {
             return try ChildLaunch(launcher: self, spec: spec, plan: plan, program: program, cgroup: cgroup,
-                                   stdio: stdio, started: started, preparePoints: points).run()
+                                   stdio: stdio, started: started, preparePoints: points, networkNamespace: networkNamespace).run()
         } catch {
             try? cgroup.killAll()
             try? cgroup.remove()

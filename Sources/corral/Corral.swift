@@ -6,14 +6,18 @@ struct Corral: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "corral",
         abstract: "A self-hosted function executor: every command runs in a Linux sandbox (namespaces, cgroups, seccomp).",
-        subcommands: [RunCommand.self, DoctorCommand.self, BenchCommand.self]
+        subcommands: [ServeCommand.self, RunCommand.self, DoctorCommand.self, BenchCommand.self]
     )
 
     /// ArgumentParser exits 64 (EX_USAGE) on bad options; Corral's contract is 2, like most Unix tools.
-    static func main() {
+    static func main() async {
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var asynchronous = command as? AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure {

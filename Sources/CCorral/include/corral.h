@@ -190,6 +190,11 @@ int corral_syscall_exists(enum corral_syscall_probe which);
 /* Creates a network namespace with lo up, on the calling thread, and returns an fd for it (CLOEXEC); the
  * thread is back in host_netns_fd's namespace afterwards. Returns -1 with errno set on failure. */
 int corral_netns_create(int host_netns_fd);
+/* On the calling thread: enters the network namespace netns_fd, opens a TCP socket listening on
+ * 127.0.0.1:port there (non-blocking, CLOEXEC; port 0 picks one), and returns to host_netns_fd. The socket
+ * stays in the namespace it was made in. Returns the fd, or -1 with errno set; aborts if the thread cannot
+ * return to the host namespace (a thread stranded in a sandbox's namespace must not go on). */
+int corral_tcp_listen_in_netns(int netns_fd, int host_netns_fd, unsigned short port);
 
 /* CLONE_NEWUSER | NEWPID | NEWNS | NEWNET | NEWIPC | NEWUTS | NEWCGROUP: every namespace a sandbox gets. */
 uint64_t corral_sandbox_namespaces(void);
