@@ -80,5 +80,7 @@ let package = Package(
         .testTarget(name: "CorralCodeTests", dependencies: ["CorralCode", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         // Needs root: runs the real `corral` binary and probes the sandbox from inside.
         .testTarget(name: "CorralPrivilegedTests", dependencies: ["CorralSandbox"]),
+        // Needs root and boto3: the real `corral serve` driven by boto3 (scenario.py).
+        .testTarget(name: "CorralServerTests", dependencies: [], exclude: ["scenario.py"]),
     ]
 )

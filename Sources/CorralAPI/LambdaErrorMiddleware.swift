@@ -1,3 +1,4 @@
+import CorralRuntime
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -26,6 +27,10 @@ struct LambdaErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     static func lambdaError(for error: any Error) -> LambdaError {
+        // Errors Hummingbird and NIO describe with an HTTP status (a body over the limit is 413).
+        if !(error is HTTPError), let http = error as? any HTTPResponseError, http.status.code == 413 {
+            return .requestTooLarge("Request must be smaller than the limit for this operation (\(invocationPayloadLimit) bytes for Invoke)")
+        }
         if let http = error as? HTTPError {
             switch http.status.code {
             case 404: return LambdaError(status: 404, type: "UnknownOperationException", message: "Unknown operation")
