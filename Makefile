@@ -9,7 +9,7 @@ TEST_BUNDLE   := .build/debug/corralPackageTests.xctest
 # The VM runner shared by the project (pure cgroup v2 or v1 guests); CI has it at the same relative place.
 VM_RUN        ?= $(abspath ../shared/tools/linux-vm-run)
 
-.PHONY: all deps build run demo test test-unit test-privileged test-cgroup2 bench clean
+.PHONY: all deps pydeps build run demo test test-unit test-privileged test-cgroup2 bench clean
 
 all: build
 
@@ -25,12 +25,21 @@ deps:
 build: deps
 	$(SWIFT) build
 
-## run: build, then show what a sandbox looks like from inside (until the server exists)
+## run: build, start `corral serve` on its defaults, deploy examples/ and print how to call them
 run: build
+	$(SUDO) ./scripts/serve-demo.sh $(CORRAL)
+
+## demo: what a sandbox looks like from inside (`corral run` with isolation probes)
+demo: build
 	$(SUDO) ./scripts/demo.sh $(CORRAL)
 
+## pydeps: the real clients the tests drive the server with (boto3, the aws CLI, awslambdaric), from PyPI
+pydeps:
+	@python3 -c 'import boto3, awslambdaric' 2>/dev/null || { echo "make: installing boto3, awscli and awslambdaric with pip"; \
+	  python3 -m pip install --quiet boto3 awscli awslambdaric; }
+
 ## test: every test: unit tests, the privileged sandbox tests on this host, then on a pure cgroup v2 VM
-test: build
+test: build pydeps
 	$(SWIFT) build --build-tests
 	$(SUDO) env CI="$$CI" $(SWIFT) test --skip-build
 	$(MAKE) test-cgroup2

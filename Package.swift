@@ -63,6 +63,7 @@ let package = Package(
         .executableTarget(name: "corral", dependencies: [
             "CorralSandbox", "CorralAPI", "CorralRuntime", "CorralStore", "CorralCode",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

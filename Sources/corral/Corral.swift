@@ -6,7 +6,8 @@ struct Corral: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "corral",
         abstract: "A self-hosted function executor: every command runs in a Linux sandbox (namespaces, cgroups, seccomp).",
-        subcommands: [ServeCommand.self, RunCommand.self, DoctorCommand.self, BenchCommand.self]
+        subcommands: [ServeCommand.self, DeployCommand.self, InvokeCommand.self, FunctionsCommand.self, LogsCommand.self,
+                      RunCommand.self, DoctorCommand.self, BenchCommand.self]
     )
 
     /// ArgumentParser exits 64 (EX_USAGE) on bad options; Corral's contract is 2, like most Unix tools.
