@@ -15,35 +15,53 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve the Lambda-compatible API and run functions in sandboxes.",
         discussion: """
-        State (SQLite, code packages, logs) lives under --data: /var/lib/corral when run as root, else
-        $XDG_DATA_HOME/corral (~/.local/share/corral). Point boto3 or the aws CLI at the --listen address:
+        State (SQLite, code packages, logs) lives under --data: /var/lib/corral when run as root, else $XDG_DATA_HOME/corral (~/.local/share/corral). Settings come from the built-in defaults, then --config FILE (config/corral.yaml documents each), then the options below.
 
-          aws --endpoint-url http://127.0.0.1:9000 lambda list-functions
+        Point boto3 or the aws CLI at the --listen address: aws --endpoint-url http://127.0.0.1:9000 lambda list-functions
 
-        Until tenants and SigV4 land, every request acts as the --account tenant and signatures are not
-        checked: listen on loopback only. SIGTERM or SIGINT stops accepting requests, lets in-flight
-        invocations finish, then stops every sandbox.
+        Until tenants and SigV4 land, every request acts as the --account tenant and signatures are not checked: listen on loopback only. SIGTERM or SIGINT stops accepting requests, lets in-flight invocations finish, then stops every sandbox.
         """)
 
-    @Option(help: "Address to listen on, HOST:PORT.")
-    var listen = "127.0.0.1:9000"
+    @Option(help: "A YAML configuration file (config/corral.yaml documents every setting and its default).")
+    var config: String?
+
+    @Option(help: "Address to listen on, HOST:PORT (default 127.0.0.1:9000).")
+    var listen: String?
 
     @Option(help: "Directory for the database, code packages and logs.")
     var data: String?
 
-    @Option(help: "The 12-digit account id requests act as (until tenants exist).")
-    var account = "000000000000"
+    @Option(help: "The 12-digit account id requests act as, until tenants exist (default 000000000000).")
+    var account: String?
 
-    @Option(help: "Region used in ARNs when a request does not sign with one.")
-    var region = "us-east-1"
+    @Option(help: "Region used in ARNs when a request does not sign with one (default us-east-1).")
+    var region: String?
 
-    @Option(help: "Network namespaces and cgroups kept ready ahead of cold starts.")
-    var prefill = 4
+    @Option(help: "Network namespaces and cgroups kept ready ahead of cold starts (default 4).")
+    var prefill: Int?
+
+    /// Defaults, then --config, then the options given.
+    func settings() throws -> ServerConfiguration {
+        var settings = try config.map(ServerConfiguration.load) ?? ServerConfiguration()
+        if let listen { settings.listen = listen }
+        if let data { settings.data = data }
+        if let account { settings.account = account }
+        if let region { settings.region = region }
+        if let prefill { settings.prefill = prefill }
+        guard Self.parseListen(settings.listen) != nil else { throw ValidationError("listen must be HOST:PORT, e.g. 127.0.0.1:9000, not '\(settings.listen)'") }
+        guard settings.account.count == 12, settings.account.allSatisfy(\.isNumber) else { throw ValidationError("account must be 12 digits") }
+        guard (0...64).contains(settings.prefill) else { throw ValidationError("prefill must be 0 to 64") }
+        guard (0...1024).contains(settings.idlePerVersion) else { throw ValidationError("idlePerVersion must be 0 to 1024") }
+        guard settings.logBytesPerFunction >= 4096 else { throw ValidationError("logBytesPerFunction must be at least 4096") }
+        return settings
+    }
 
     func validate() throws {
-        guard ServeCommand.parseListen(listen) != nil else { throw ValidationError("--listen must be HOST:PORT, e.g. 127.0.0.1:9000") }
-        guard account.count == 12, account.allSatisfy(\.isNumber) else { throw ValidationError("--account must be 12 digits") }
-        guard prefill >= 0, prefill <= 64 else { throw ValidationError("--prefill must be 0 to 64") }
+        do {
+            _ = try settings()
+        } catch let error as ConfigurationError {
+            throw ValidationError(error.message)
+        }
     }
 
     static func parseListen(_ text: String) -> (host: String, port: Int)? {
@@ -61,8 +79,9 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "corral")
         logger.logLevel = .info
-        let dataDirectory = data ?? Self.defaultDataDirectory
-        guard let (host, port) = Self.parseListen(listen) else { throw ExitCode(2) }
+        let settings = try self.settings()
+        let dataDirectory = settings.data.isEmpty ? Self.defaultDataDirectory : settings.data
+        guard let (host, port) = Self.parseListen(settings.listen) else { throw ExitCode(2) }
         do {
             try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
@@ -70,7 +89,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         var sandboxConfiguration = SandboxLauncher.Configuration()
-        sandboxConfiguration.prefilledPool = prefill
+        sandboxConfiguration.prefilledPool = settings.prefill
         let launcher: SandboxLauncher
         do {
             launcher = try SandboxLauncher(configuration: sandboxConfiguration)
@@ -83,14 +102,15 @@ struct ServeCommand: AsyncParsableCommand {
         let code = CodeStore(root: dataDirectory + "/code")
         let catalog = RuntimeCatalog.detect()
         let bootstraps = try Bootstraps.install(under: dataDirectory + "/runtime")
-        let logs = FunctionLogs(root: dataDirectory + "/logs")
-        let invoker = Invoker(configuration: .init(bootstrapDirectory: bootstraps, codeDirectory: code.root), launcher: launcher,
-                              catalog: catalog, logs: logs, logger: logger)
+        let logs = FunctionLogs(root: dataDirectory + "/logs", limit: settings.logBytesPerFunction)
+        var invokerConfiguration = Invoker.Configuration(bootstrapDirectory: bootstraps, codeDirectory: code.root)
+        invokerConfiguration.idlePerVersion = settings.idlePerVersion
+        let invoker = Invoker(configuration: invokerConfiguration, launcher: launcher, catalog: catalog, logs: logs, logger: logger)
         defer { invoker.shutdown() }
-        let service = LambdaService(functions: store, code: code, publicURL: "http://\(listen)", invoker: invoker,
+        let service = LambdaService(functions: store, code: code, publicURL: "http://\(settings.listen)", invoker: invoker,
                                     availableRuntimes: { catalog.identifiers })
         let router = Router()
-        let account = self.account, region = self.region
+        let account = settings.account, region = settings.region
         LambdaRoutes(service: service, logs: logs) { request in
             Caller(account: account, region: Caller.signingRegion(authorization: request.headers[.authorization]) ?? region)
         }.register(on: router, logger: logger)

@@ -158,6 +158,11 @@ import Testing
             #expect((r.payload["errorMessage"] as? String)?.contains(message) == true, "\(key): \(r.payload)")
         }
         #expect(invocation("slow").log.contains("Task timed out after 1.00 seconds"))
+        // 24 MB of output: the invocation still answers, its tail is 4 KB, and the stored log stays capped.
+        let flood = seen["flood"] as? [String: Any] ?? [:]
+        #expect(flood["payload"] as? String == "ok" && flood["error"] as? String == nil, "\(flood["payload"] ?? "")")
+        #expect((flood["log"] as? String)?.hasSuffix("\t\n") == true && ((flood["log"] as? String)?.utf8.count ?? 0) <= 4096)
+        #expect((seen["floodLogBytes"] as? Int).map { $0 > 1 << 20 && $0 <= 8 << 20 } == true, "log bytes: \(seen["floodLogBytes"] ?? "")")
         #expect(seen["requestTooLarge"] as? String == "RequestTooLargeException")
         #expect(seen["notFound"] as? String == "ResourceNotFoundException")
         #expect(seen["badZip"] as? String == "InvalidZipFileException")
@@ -201,5 +206,32 @@ import Testing
                 + ((try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup/corral")) ?? [])
             #expect(!groups.contains { $0.hasPrefix("sbx-\(pid)-") }, "cgroups left by server \(pid)")
         }
+    }
+
+    @Test("SIGTERM stops new requests but lets an in-flight invocation finish, then the server exits 0")
+    func drainsOnSIGTERM() throws {
+        let python = try Self.gate()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("corral-drain-\(UUID().uuidString)").path
+        defer {
+            if let all = FileManager.default.enumerator(atPath: directory) { while let n = all.nextObject() as? String { chmod(directory + "/" + n, 0o755) } }
+            try? FileManager.default.removeItem(atPath: directory)
+            try? FileManager.default.removeItem(atPath: directory + ".log")
+        }
+        let port = Self.freePort()
+        let server = try Server(data: directory, port: port)
+        _ = try Self.scenario(python, port: port, phase: "drain-setup")
+        // A 2 s invocation, then SIGTERM while it runs.
+        let client = Process()
+        client.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        client.arguments = [python, Self.scenario, "http://127.0.0.1:\(port)", "drain-invoke"]
+        let out = Pipe()
+        client.standardOutput = out
+        try client.run()
+        usleep(800_000)
+        #expect(server.stop() == 0, "\(server.output)")
+        let output = out.fileHandleForReading.readDataToEndOfFile()
+        client.waitUntilExit()
+        let seen = (try? JSONSerialization.jsonObject(with: output)) as? [String: Any] ?? [:]
+        #expect(seen["drained"] as? String == "done", "the in-flight invocation finished: \(String(decoding: output, as: UTF8.self))")
     }
 }

@@ -55,6 +55,11 @@ def crash(event, context):
     os._exit(3)
 def big(event, context):
     return "x" * (7 << 20)
+def flood(event, context):
+    line = "y" * 1023
+    for _ in range(24 * 1024):
+        print(line)
+    return "ok"
 '''
 
 if phase == "main":
@@ -67,6 +72,11 @@ if phase == "main":
         client.create_function(FunctionName=handler, Runtime="python3.11", Role=ROLE, Handler="app." + handler,
                                Code={"ZipFile": zip_of({"app.py": PY})}, Timeout=timeout, MemorySize=memory)
         seen[handler] = invoke(handler)
+    client.create_function(FunctionName="flood", Runtime="python3.11", Role=ROLE, Handler="app.flood",
+                           Code={"ZipFile": zip_of({"app.py": PY})}, Timeout=30)
+    seen["flood"] = invoke("flood")
+    import urllib.request
+    seen["floodLogBytes"] = len(urllib.request.urlopen(endpoint + "/corral/functions/flood/logs").read())
     seen["requestTooLarge"] = error_class(lambda: client.invoke(FunctionName="echo", Payload=json.dumps({"x": "y" * (6 << 20)}).encode()))
     seen["notFound"] = error_class(lambda: client.invoke(FunctionName="nosuch"))
     seen["badZip"] = error_class(lambda: client.create_function(FunctionName="bad", Runtime="python3.11", Role=ROLE, Handler="a.b",
@@ -129,6 +139,12 @@ while True:
     seen["versions"] = [v1, v2]
     seen["aliasCounts"] = counts
     seen["v2stage"] = invoke("echo:" + v2)["payload"]["stage"]
+elif phase == "drain-setup":
+    client.create_function(FunctionName="sleeper", Runtime="python3.11", Role=ROLE, Handler="app.handler", Timeout=10,
+                           Code={"ZipFile": zip_of({"app.py": b"import time\ndef handler(e, c):\n    time.sleep(2)\n    return 'done'\n"})})
+    seen["warm"] = invoke("sleeper")["payload"]
+elif phase == "drain-invoke":
+    seen["drained"] = invoke("sleeper")["payload"]
 else:
     seen["functions"] = sorted(f["FunctionName"] for f in client.list_functions()["Functions"])
     seen["aliasVersion"] = client.get_alias(FunctionName="echo", Name="live")["FunctionVersion"]
