@@ -2,10 +2,12 @@
 # Both install the Debian packages the build needs (when missing), then build.
 
 SWIFT         ?= swift
-DEBIAN_DEPS   := libseccomp-dev libcap-dev libsqlite3-dev pkg-config python3
+DEBIAN_DEPS   := libseccomp-dev libcap-dev libsqlite3-dev pkg-config python3 python3-venv curl
 SUDO          := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 CORRAL        := .build/debug/corral
 TEST_BUNDLE   := .build/debug/corralPackageTests.xctest
+# boto3, the aws CLI and awslambdaric, in a venv the server tests drive the server with.
+PYCLIENTS     := $(abspath .build/pyclients)
 # The VM runner shared by the project (pure cgroup v2 or v1 guests); CI has it at the same relative place.
 VM_RUN        ?= $(abspath ../shared/tools/linux-vm-run)
 
@@ -33,15 +35,16 @@ run: build
 demo: build
 	$(SUDO) ./scripts/demo.sh $(CORRAL)
 
-## pydeps: the real clients the tests drive the server with (boto3, the aws CLI, awslambdaric), from PyPI
+## pydeps: the real clients the server tests use (boto3, the aws CLI, awslambdaric), from PyPI into a venv
 pydeps:
-	@python3 -c 'import boto3, awslambdaric' 2>/dev/null || { echo "make: installing boto3, awscli and awslambdaric with pip"; \
-	  python3 -m pip install --quiet boto3 awscli awslambdaric; }
+	@$(PYCLIENTS)/bin/python -c 'import boto3, awslambdaric' 2>/dev/null || { \
+	  echo "make: installing boto3, awscli and awslambdaric into $(PYCLIENTS)"; \
+	  python3 -m venv $(PYCLIENTS) && $(PYCLIENTS)/bin/pip install --quiet boto3 awscli awslambdaric; }
 
 ## test: every test: unit tests, the privileged sandbox tests on this host, then on a pure cgroup v2 VM
 test: build pydeps
 	$(SWIFT) build --build-tests
-	$(SUDO) env CI="$$CI" $(SWIFT) test --skip-build
+	$(SUDO) env CI="$$CI" CORRAL_TEST_PYTHON=$(PYCLIENTS)/bin/python $(SWIFT) test --skip-build
 	$(MAKE) test-cgroup2
 
 ## test-cgroup2: the privileged sandbox tests again, inside a throwaway VM whose cgroups are pure v2

@@ -55,48 +55,88 @@ final class ExecutionEnvironment: @unchecked Sendable {
             try? await listener.close()
             throw error
         }
-        FileDescriptor.close(pipe.write)
         FileDescriptor.close(devNull)
         let environment = ExecutionEnvironment(key: key, session: session, process: process, listener: listener)
+        environment.syncFD = pipe.write // kept for sync markers; closed when the sandbox ends
         environment.readOutput(pipe.read, output)
         environment.watchExit()
         return environment
     }
 
     /// Output lines go to `output` (the function's log) and, during an invocation, to its tail buffer.
+    /// A sync marker written by `finishCapture` through `syncFD` is not output: seeing it means every byte
+    /// written before it has been read.
     private func readOutput(_ fd: Int32, _ output: @escaping @Sendable (String) -> Void) {
         let thread = Thread { [weak self] in
             var pending: [UInt8] = []
             var buffer = [UInt8](repeating: 0, count: 16384)
+            func emit(_ bytes: [UInt8]) {
+                guard !bytes.isEmpty else { return }
+                output(String(decoding: bytes, as: UTF8.self))
+                self?.capture(bytes)
+            }
             while true {
                 let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
                 if n < 0 && errno == EINTR { continue }
                 if n <= 0 { break }
                 pending += buffer[0..<n]
-                if let newline = pending.lastIndex(of: 0x0a) {
-                    let lines = Array(pending[...newline])
+                // Sync markers: everything before one is output, then the waiter is told.
+                while let range = Self.findMarker(in: pending) {
+                    let before = Array(pending[..<range.lowerBound])
+                    let token = Array(pending[range])
+                    pending.removeSubrange(..<range.upperBound)
+                    emit(before.isEmpty || before.last == 0x0a ? before : before + [0x0a])
+                    self?.markerSeen(token)
+                }
+                if let newline = pending.lastIndex(of: 0x0a), Self.markerStart(in: pending) == nil {
+                    emit(Array(pending[...newline]))
                     pending.removeSubrange(...newline)
-                    output(String(decoding: lines, as: UTF8.self))
-                    self?.capture(lines)
                 }
                 if pending.count > 65536 { // a very long line: flush it as is
-                    output(String(decoding: pending, as: UTF8.self) + "\n")
-                    self?.capture(pending + [0x0a])
+                    emit(pending + [0x0a])
                     pending.removeAll()
                 }
             }
-            if !pending.isEmpty { output(String(decoding: pending, as: UTF8.self) + "\n"); self?.capture(pending + [0x0a]) }
+            if !pending.isEmpty { emit(pending + [0x0a]) }
             close(fd)
         }
         thread.name = "corral-env-output"
         thread.start()
     }
 
+    private static let markerPrefix: [UInt8] = Array("\u{0}corral-sync-".utf8)
+
+    /// Where a whole marker (prefix, token, newline) sits in `bytes`.
+    static func findMarker(in bytes: [UInt8]) -> Range<Int>? {
+        guard let start = markerStart(in: bytes), let end = bytes[start...].firstIndex(of: 0x0a) else { return nil }
+        return start..<(end + 1)
+    }
+
+    static func markerStart(in bytes: [UInt8]) -> Int? {
+        guard bytes.count >= markerPrefix.count else { return nil }
+        var index = bytes.startIndex
+        while let zero = bytes[index...].firstIndex(of: 0) {
+            if bytes[zero...].starts(with: markerPrefix) || bytes.count - zero < markerPrefix.count { return zero }
+            index = zero + 1
+        }
+        return nil
+    }
+
+    private var syncFD: Int32 = -1
+    private var expectedMarker: [UInt8]?
+    private let markerArrived = DispatchSemaphore(value: 0)
+
     private func capture(_ bytes: [UInt8]) {
         lock.withLock {
-            guard invocationOutput != nil else { return }
-            invocationOutput! += bytes.prefix(outputLimit - invocationOutput!.count)
+            guard var buffer = invocationOutput else { return }
+            buffer += bytes.prefix(max(0, outputLimit - buffer.count))
+            invocationOutput = buffer
         }
+    }
+
+    private func markerSeen(_ token: [UInt8]) {
+        let matches = lock.withLock { token == expectedMarker }
+        if matches { markerArrived.signal() }
     }
 
     /// When the sandbox ends, the session learns why (and every waiter with it); its peak memory is kept
@@ -106,7 +146,14 @@ final class ExecutionEnvironment: @unchecked Sendable {
         let session = self.session
         let thread = Thread { [weak self] in
             let report = process.waitForExit()
-            self?.lock.withLock { self?.finalPeakBytes = report.maxMemoryBytes }
+            if let self {
+                let fd = self.lock.withLock { () -> Int32 in
+                    self.finalPeakBytes = report.maxMemoryBytes
+                    defer { self.syncFD = -1 }
+                    return self.syncFD
+                }
+                FileDescriptor.close(fd) // the reader sees EOF once the sandbox's copies are gone too
+            }
             session.end(.exited(status: report.signal.map { 128 + $0 } ?? report.exitCode, oomKilled: report.oomKilled))
         }
         thread.name = "corral-env-exit"
@@ -115,7 +162,24 @@ final class ExecutionEnvironment: @unchecked Sendable {
 
     /// Starts collecting output for an invocation's log tail; `finishCapture` returns it.
     func beginCapture() { lock.withLock { invocationOutput = [] } }
-    func finishCapture() -> [UInt8] { lock.withLock { defer { invocationOutput = nil }; return invocationOutput ?? [] } }
+
+    /// The invocation's output. The runtime wrote it before answering, but the reader may lag: a marker
+    /// sent down the same pipe and seen by the reader proves everything before it was read (at most
+    /// 200 ms is spent waiting, e.g. when the sandbox is gone).
+    func finishCapture() -> [UInt8] {
+        let marker = Self.markerPrefix + Array(UUID().uuidString.utf8) + [0x0a]
+        let fd = lock.withLock { () -> Int32 in
+            expectedMarker = marker
+            return syncFD
+        }
+        if fd >= 0, marker.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == marker.count {
+            _ = markerArrived.wait(timeout: .now() + .milliseconds(200))
+        }
+        return lock.withLock {
+            defer { invocationOutput = nil; expectedMarker = nil }
+            return invocationOutput ?? []
+        }
+    }
 
     private var finalPeakBytes: UInt64?
 

@@ -42,6 +42,8 @@ public enum InvocationOutcome: Sendable, Equatable {
     case exited(status: Int32, oomKilled: Bool)
     /// The deadline passed; the sandbox was killed.
     case timedOut
+    /// The runtime did not ask for work within the init limit; the sandbox was killed.
+    case initTimedOut(Double)
 }
 
 /// Lambda's limit for a synchronous response and request payload.

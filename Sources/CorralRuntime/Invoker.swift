@@ -37,6 +37,9 @@ public final class Invoker: @unchecked Sendable {
     private var busy = 0
     private var stopping = false
 
+    /// Seconds a runtime may take from start to its first invocation/next (Lambda's init limit).
+    static let initLimitSeconds = 10.0
+
     public init(configuration: Configuration, launcher: SandboxLauncher, catalog: RuntimeCatalog, logs: FunctionLogs,
                 logger: Logger, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.configuration = configuration
@@ -74,8 +77,15 @@ public final class Invoker: @unchecked Sendable {
         log(header)
         environment.beginCapture()
         var outcome: InvocationOutcome? = nil
-        if coldStart, let failure = await environment.session.waitUntilReady() {
-            outcome = failure
+        if coldStart {
+            // Lambda's init phase gets 10 s; a runtime that never asks for work must not hold the caller.
+            let initLimit = Self.initLimitSeconds
+            let initTimer = Task { [weak environment] in
+                try await Task.sleep(nanoseconds: UInt64(initLimit * 1_000_000_000))
+                environment?.destroy(because: .initTimedOut(initLimit))
+            }
+            outcome = await environment.session.waitUntilReady()
+            initTimer.cancel()
         }
         // Init Duration: from the request to the runtime's first invocation/next (cold starts only).
         environment.initDurationMs = coldStart ? Date().timeIntervalSince(requested) * 1000 : 0
@@ -96,6 +106,9 @@ public final class Invoker: @unchecked Sendable {
         let duration = Date().timeIntervalSince(start) * 1000
         let output = String(decoding: environment.finishCapture(), as: UTF8.self)
         var trailer = ""
+        if case let .initTimedOut(seconds) = finalOutcome {
+            trailer += "\(Self.isoNow()) \(requestID) Init timed out after \(String(format: "%.2f", seconds)) seconds\n"
+        }
         if finalOutcome == .timedOut {
             trailer += "\(Self.isoNow()) \(requestID) Task timed out after \(String(format: "%.2f", timeout)) seconds\n"
         }
@@ -206,6 +219,8 @@ public final class Invoker: @unchecked Sendable {
             return (errorJSON("Runtime.ExitError", "RequestId: \(requestID) Error: Runtime exited with error: \(how)"), true)
         case .timedOut:
             return (errorJSON("Sandbox.Timedout", "RequestId: \(requestID) Error: Task timed out after \(String(format: "%.2f", timeout)) seconds"), true)
+        case let .initTimedOut(seconds):
+            return (errorJSON("Sandbox.Timedout", "RequestId: \(requestID) Error: Runtime init timed out after \(String(format: "%.2f", seconds)) seconds"), true)
         }
     }
 

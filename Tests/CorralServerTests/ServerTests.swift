@@ -150,6 +150,8 @@ import Testing
             ("fail", "ValueError", "boom"), ("slow", "Sandbox.Timedout", "Task timed out after 1.00 seconds"),
             ("hog", "Runtime.OutOfMemory", "out of memory"), ("crash", "Runtime.ExitError", "exit status 3"),
             ("big", "Function.ResponseSizeTooLarge", "exceeded maximum allowed payload size"),
+            ("stuck", "Sandbox.Timedout", "Runtime init timed out after 10.00 seconds"),
+            ("noimport", "Runtime.ImportModuleError", "Unable to import module 'nomodule'"),
         ]
         for (key, type, message) in expectations {
             let r = invocation(key)
@@ -227,7 +229,14 @@ import Testing
         let out = Pipe()
         client.standardOutput = out
         try client.run()
-        usleep(800_000)
+        // SIGTERM once the invocation has started (its START line is in the function's log).
+        let logURL = "http://127.0.0.1:\(port)/corral/functions/sleeper/logs"
+        for _ in 0..<200 {
+            let log = (try? Self.run(["/usr/bin/env", "curl", "-s", logURL]))?.output ?? ""
+            if log.components(separatedBy: "START RequestId").count >= 3 { break }
+            usleep(50_000)
+        }
+        usleep(200_000)
         #expect(server.stop() == 0, "\(server.output)")
         let output = out.fileHandleForReading.readDataToEndOfFile()
         client.waitUntilExit()

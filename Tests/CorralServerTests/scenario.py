@@ -77,6 +77,12 @@ if phase == "main":
     seen["flood"] = invoke("flood")
     import urllib.request
     seen["floodLogBytes"] = len(urllib.request.urlopen(endpoint + "/corral/functions/flood/logs").read())
+    client.create_function(FunctionName="stuck", Runtime="provided", Role=ROLE, Handler="x",
+                           Code={"ZipFile": zip_of({"bootstrap": b"#!/bin/sh\nexec sleep 60\n"}, {"bootstrap": 0o755})})
+    seen["stuck"] = invoke("stuck")
+    client.create_function(FunctionName="noimport", Runtime="python3.11", Role=ROLE, Handler="nomodule.handler",
+                           Code={"ZipFile": zip_of({"app.py": PY})})
+    seen["noimport"] = invoke("noimport")
     seen["requestTooLarge"] = error_class(lambda: client.invoke(FunctionName="echo", Payload=json.dumps({"x": "y" * (6 << 20)}).encode()))
     seen["notFound"] = error_class(lambda: client.invoke(FunctionName="nosuch"))
     seen["badZip"] = error_class(lambda: client.create_function(FunctionName="bad", Runtime="python3.11", Role=ROLE, Handler="a.b",
