@@ -53,6 +53,9 @@ struct ServeCommand: AsyncParsableCommand {
         guard (0...64).contains(settings.prefill) else { throw ValidationError("prefill must be 0 to 64") }
         guard (0...1024).contains(settings.idlePerVersion) else { throw ValidationError("idlePerVersion must be 0 to 1024") }
         guard settings.logBytesPerFunction >= 4096 else { throw ValidationError("logBytesPerFunction must be at least 4096") }
+        guard !settings.cgroupParent.isEmpty, !settings.cgroupParent.contains("/"), settings.cgroupParent != "." , settings.cgroupParent != ".." else {
+            throw ValidationError("cgroupParent must be one path component")
+        }
         return settings
     }
 
@@ -90,6 +93,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         var sandboxConfiguration = SandboxLauncher.Configuration()
         sandboxConfiguration.prefilledPool = settings.prefill
+        sandboxConfiguration.cgroupParent = settings.cgroupParent
         let launcher: SandboxLauncher
         do {
             launcher = try SandboxLauncher(configuration: sandboxConfiguration)

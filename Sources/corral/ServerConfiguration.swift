@@ -11,6 +11,7 @@ struct ServerConfiguration: Codable, Equatable {
     var prefill = 4
     var idlePerVersion = 4
     var logBytesPerFunction = 8 << 20
+    var cgroupParent = "corral"
 
     /// Reads `path`; keys it does not set keep their defaults, unknown keys are refused (a typo must not
     /// pass silently).
@@ -47,6 +48,7 @@ struct ServerConfiguration: Codable, Equatable {
             case .prefill: configuration.prefill = try integer()
             case .idlePerVersion: configuration.idlePerVersion = try integer()
             case .logBytesPerFunction: configuration.logBytesPerFunction = try integer()
+            case .cgroupParent: configuration.cgroupParent = text
             case nil: break
             }
         }
@@ -54,7 +56,7 @@ struct ServerConfiguration: Codable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case listen, data, account, region, prefill, idlePerVersion, logBytesPerFunction
+        case listen, data, account, region, prefill, idlePerVersion, logBytesPerFunction, cgroupParent
     }
 }
 

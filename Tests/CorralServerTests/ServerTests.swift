@@ -67,7 +67,10 @@ import Testing
             log = data + ".log"
             FileManager.default.createFile(atPath: log, contents: nil)
             process.executableURL = URL(fileURLWithPath: ServerTests.binary)
-            process.arguments = ["serve", "--data", data, "--listen", "127.0.0.1:\(port)", "--prefill", "2"]
+            // Its own cgroup parent: the privileged suites, running meanwhile, check theirs for leftovers.
+            let config = data + ".yaml"
+            FileManager.default.createFile(atPath: config, contents: Data("cgroupParent: \(ServerTests.cgroupParent)\n".utf8))
+            process.arguments = ["serve", "--config", config, "--data", data, "--listen", "127.0.0.1:\(port)", "--prefill", "2"]
             process.standardOutput = FileHandle(forWritingAtPath: log)
             process.standardError = FileHandle(forWritingAtPath: log)
             try process.run()
@@ -112,6 +115,8 @@ import Testing
             if let all = FileManager.default.enumerator(atPath: directory) { while let n = all.nextObject() as? String { chmod(directory + "/" + n, 0o755) } }
             try? FileManager.default.removeItem(atPath: directory)
             try? FileManager.default.removeItem(atPath: directory + ".log")
+            try? FileManager.default.removeItem(atPath: directory + ".yaml")
+            Self.removeCgroupParent()
         }
         let port = Self.freePort()
         let server = try Server(data: directory, port: port)
@@ -202,12 +207,24 @@ import Testing
         #expect(after["aliasVersion"] as? String == "1")
         let restarted = after["afterRestart"] as? [String: Any] ?? [:]
         #expect(((restarted["payload"] as? [String: Any])?["event"] as? [String: Bool]) == ["again": true])
-        // Nothing left: no sandbox cgroup of either server.
-        for pid in [server.process.processIdentifier, again.process.processIdentifier] {
-            let groups = ((try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup/memory/corral")) ?? [])
-                + ((try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup/corral")) ?? [])
-            #expect(!groups.contains { $0.hasPrefix("sbx-\(pid)-") }, "cgroups left by server \(pid)")
+        #expect(Self.leftoverCgroups().isEmpty, "cgroups left by the servers: \(Self.leftoverCgroups())")
+    }
+
+    static let cgroupParent = "corral-servertest-\(getpid())"
+
+    /// Sandbox groups still under the servers' cgroup parent (in any v1 hierarchy, or the v2 tree).
+    static func leftoverCgroups() -> [String] {
+        let roots = ((try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup")) ?? []).map { "/sys/fs/cgroup/" + $0 } + ["/sys/fs/cgroup"]
+        return roots.flatMap { root -> [String] in
+            let parent = root + "/" + cgroupParent
+            return ((try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? []).filter { $0.hasPrefix("sbx-") }.map { parent + "/" + $0 }
         }
+    }
+
+    /// Removes the (empty) cgroup parent the servers made.
+    static func removeCgroupParent() {
+        let roots = ((try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup")) ?? []).map { "/sys/fs/cgroup/" + $0 } + ["/sys/fs/cgroup"]
+        for root in roots { rmdir(root + "/" + cgroupParent) }
     }
 
     @Test("SIGTERM stops new requests but lets an in-flight invocation finish, then the server exits 0")
@@ -218,6 +235,8 @@ import Testing
             if let all = FileManager.default.enumerator(atPath: directory) { while let n = all.nextObject() as? String { chmod(directory + "/" + n, 0o755) } }
             try? FileManager.default.removeItem(atPath: directory)
             try? FileManager.default.removeItem(atPath: directory + ".log")
+            try? FileManager.default.removeItem(atPath: directory + ".yaml")
+            Self.removeCgroupParent()
         }
         let port = Self.freePort()
         let server = try Server(data: directory, port: port)
