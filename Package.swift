@@ -54,6 +54,8 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // AWS Signature Version 4 verification (pure; the tenancy issue wires it into the API).
+        .target(name: "CorralAuth", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // HTTP: the Lambda-compatible API on Hummingbird; errors become Lambda's shapes here and only here.
         .target(name: "CorralAPI", dependencies: [
             "CorralFunctions", "CorralStore", "CorralCode", "CorralRuntime",
@@ -74,6 +76,7 @@ let package = Package(
         .testTarget(name: "CorralSandboxTests", dependencies: ["CorralSandbox"]),
         .testTarget(name: "CorralFunctionsTests", dependencies: ["CorralFunctions"]),
         .testTarget(name: "CorralStoreTests", dependencies: ["CorralStore"]),
+        .testTarget(name: "CorralAuthTests", dependencies: ["CorralAuth"]),
         .testTarget(name: "CorralAPITests", dependencies: [
             "CorralAPI", "CorralStore", "CorralCode",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

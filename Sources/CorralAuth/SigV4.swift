@@ -1,0 +1,199 @@
+import Crypto
+import Foundation
+
+/// AWS Signature Version 4, server side: rebuilds the canonical request exactly as AWS does for a non-S3
+/// service (double-encoded path, sorted query, only the SignedHeaders), derives the signing key and
+/// compares in constant time. Pure: the caller supplies the secret for an access key and the time.
+public enum SigV4 {
+    /// A request as it arrived: the raw path and query (still percent-encoded as sent), headers in order.
+    public struct Request: Sendable {
+        public var method: String
+        public var rawPath: String
+        public var rawQuery: String
+        public var headers: [(name: String, value: String)]
+        public var body: [UInt8]
+
+        public init(method: String, rawPath: String, rawQuery: String = "", headers: [(name: String, value: String)], body: [UInt8] = []) {
+            self.method = method
+            self.rawPath = rawPath
+            self.rawQuery = rawQuery
+            self.headers = headers
+            self.body = body
+        }
+
+        func values(_ name: String) -> [String] {
+            headers.filter { $0.name.lowercased() == name }.map(\.value)
+        }
+    }
+
+    /// Who signed, once verified.
+    public struct Signer: Equatable, Sendable {
+        public var accessKeyID: String
+        public var region: String
+        public var date: String
+    }
+
+    public enum Failure: Error, Equatable, Sendable {
+        /// No Authorization header (MissingAuthenticationTokenException).
+        case missingAuthentication
+        /// The header or scope is malformed, or names another service (InvalidSignatureException).
+        case malformed(String)
+        /// The access key is not known (UnrecognizedClientException).
+        case unknownKey
+        /// Recomputed signature differs (InvalidSignatureException).
+        case mismatch
+        /// X-Amz-Date is more than 15 minutes from now (InvalidSignatureException, AWS's wording).
+        case skewed(String)
+    }
+
+    public static let service = "lambda"
+    public static let allowedSkew: TimeInterval = 15 * 60
+    static let algorithm = "AWS4-HMAC-SHA256"
+
+    /// Verifies `request`; `secret` returns the secret of an access key id (nil when unknown).
+    public static func verify(_ request: Request, now: Date, secret: (String) -> String?) throws(Failure) -> Signer {
+        guard let authorization = request.values("authorization").first else { throw .missingAuthentication }
+        let parsed = try parse(authorization: authorization)
+        guard let amzDate = request.values("x-amz-date").first ?? request.values("date").first else {
+            throw .malformed("X-Amz-Date is missing")
+        }
+        guard let signedAt = parseAmzDate(amzDate) else { throw .malformed("X-Amz-Date '\(amzDate)' is not YYYYMMDDTHHMMSSZ") }
+        guard parsed.date == String(amzDate.prefix(8)) else {
+            throw .malformed("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '\(parsed.date)' != '\(amzDate.prefix(8))'")
+        }
+        guard parsed.service == service else { throw .malformed("Credential should be scoped to correct service: '\(service)'") }
+        if signedAt < now.addingTimeInterval(-allowedSkew) {
+            throw .skewed("Signature expired: \(amzDate) is now earlier than \(format(now.addingTimeInterval(-allowedSkew))) (\(format(now)) - 15 min.)")
+        }
+        if signedAt > now.addingTimeInterval(allowedSkew) {
+            throw .skewed("Signature not yet current: \(amzDate) is still later than \(format(now.addingTimeInterval(allowedSkew))) (\(format(now)) + 15 min.)")
+        }
+        guard let key = secret(parsed.accessKeyID) else { throw .unknownKey }
+        let expected = signature(for: request, signedHeaders: parsed.signedHeaders, amzDate: amzDate, date: parsed.date,
+                                 region: parsed.region, secret: key)
+        guard constantTimeEquals(Array(expected.utf8), Array(parsed.signature.lowercased().utf8)) else { throw .mismatch }
+        return Signer(accessKeyID: parsed.accessKeyID, region: parsed.region, date: parsed.date)
+    }
+
+    /// The hex signature AWS computes for `request` over `signedHeaders`.
+    public static func signature(for request: Request, signedHeaders: [String], amzDate: String, date: String, region: String, secret: String) -> String {
+        let scope = "\(date)/\(region)/\(service)/aws4_request"
+        let canonical = canonicalRequest(request, signedHeaders: signedHeaders)
+        let stringToSign = [algorithm, amzDate, scope, hex(SHA256.hash(data: Array(canonical.utf8)))].joined(separator: "\n")
+        let key = signingKey(secret: secret, date: date, region: region)
+        return hex(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: SymmetricKey(data: key)))
+    }
+
+    /// kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request").
+    public static func signingKey(secret: String, date: String, region: String) -> [UInt8] {
+        var key = Array(("AWS4" + secret).utf8)
+        for part in [date, region, service, "aws4_request"] {
+            key = Array(HMAC<SHA256>.authenticationCode(for: Array(part.utf8), using: SymmetricKey(data: key)))
+        }
+        return key
+    }
+
+    public static func canonicalRequest(_ request: Request, signedHeaders: [String]) -> String {
+        let headerLines = signedHeaders.map { name in
+            name + ":" + request.values(name).map(normalizeHeaderValue).joined(separator: ",")
+        }
+        let payloadHash = request.values("x-amz-content-sha256").first ?? hex(SHA256.hash(data: request.body))
+        return [request.method.uppercased(), canonicalURI(request.rawPath), canonicalQuery(request.rawQuery),
+                headerLines.joined(separator: "\n") + "\n", signedHeaders.joined(separator: ";"), payloadHash].joined(separator: "\n")
+    }
+
+    /// The wire path with dot-segments removed, percent-encoded again (non-S3 services double-encode).
+    static func canonicalURI(_ rawPath: String) -> String {
+        var segments: [Substring] = []
+        for segment in rawPath.split(separator: "/", omittingEmptySubsequences: false).dropFirst() {
+            if segment == "." { continue }
+            if segment == ".." { _ = segments.popLast(); continue }
+            segments.append(segment)
+        }
+        let path = "/" + segments.joined(separator: "/")
+        return encode(path, keepSlash: true)
+    }
+
+    /// Names and values decoded, re-encoded with the unreserved set, sorted by name then value.
+    static func canonicalQuery(_ rawQuery: String) -> String {
+        guard !rawQuery.isEmpty else { return "" }
+        let pairs = rawQuery.split(separator: "&").map { item -> (String, String) in
+            let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let decode = { (s: Substring) in String(s).removingPercentEncoding ?? String(s) }
+            return (encode(decode(parts[0]), keepSlash: false), parts.count > 1 ? encode(decode(parts[1]), keepSlash: false) : "")
+        }
+        return pairs.sorted { $0.0 == $1.0 ? $0.1 < $1.1 : $0.0 < $1.0 }.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
+    }
+
+    static func encode(_ text: String, keepSlash: Bool) -> String {
+        var out = ""
+        for byte in text.utf8 {
+            let c = Character(Unicode.Scalar(byte))
+            if c.isASCII && (c.isLetter || c.isNumber || "-_.~".contains(c) || (keepSlash && c == "/")) {
+                out.append(c)
+            } else {
+                out += String(format: "%%%02X", byte)
+            }
+        }
+        return out
+    }
+
+    static func normalizeHeaderValue(_ value: String) -> String {
+        value.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
+    }
+
+    struct Authorization {
+        var accessKeyID, date, region, service: String
+        var signedHeaders: [String]
+        var signature: String
+    }
+
+    /// `AWS4-HMAC-SHA256 Credential=AKID/DATE/REGION/SERVICE/aws4_request, SignedHeaders=a;b, Signature=hex`.
+    static func parse(authorization: String) throws(Failure) -> Authorization {
+        guard authorization.hasPrefix(algorithm + " ") else { throw .malformed("Authorization must use \(algorithm)") }
+        var fields: [String: String] = [:]
+        for part in authorization.dropFirst(algorithm.count + 1).split(separator: ",") {
+            let trimmed = part.trimmingCharacters(in: .whitespaces)
+            guard let eq = trimmed.firstIndex(of: "=") else { throw .malformed("Authorization header requires '=' in '\(trimmed)'") }
+            fields[String(trimmed[..<eq])] = String(trimmed[trimmed.index(after: eq)...])
+        }
+        guard let credential = fields["Credential"], let signed = fields["SignedHeaders"], let signature = fields["Signature"] else {
+            throw .malformed("Authorization header requires 'Credential', 'SignedHeaders' and 'Signature'")
+        }
+        let scope = credential.split(separator: "/").map(String.init)
+        guard scope.count == 5, scope[4] == "aws4_request", !scope[0].isEmpty else {
+            throw .malformed("Credential should be scoped to a valid region and terminated by 'aws4_request'")
+        }
+        let headers = signed.split(separator: ";").map { $0.lowercased() }
+        guard headers.contains("host"), headers == headers.sorted() else { throw .malformed("SignedHeaders must include host and be sorted") }
+        return Authorization(accessKeyID: scope[0], date: scope[1], region: scope[2], service: scope[3], signedHeaders: headers, signature: signature)
+    }
+
+    static func parseAmzDate(_ text: String) -> Date? {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        return formatter.date(from: text)
+    }
+
+    static func format(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        return formatter.string(from: date)
+    }
+
+    static func hex<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
+        bytes.map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Compares without an early exit, so timing does not reveal how much of a signature matched.
+    static func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for i in a.indices { difference |= a[i] ^ b[i] }
+        return difference == 0
+    }
+}
