@@ -86,7 +86,9 @@ public final class LambdaService: Sendable {
         let reference = try reference(caller, name, qualifier: nil)
         let current = try resolve(caller, name, qualifier: nil)
         if request.dryRun == true {
-            _ = try Self.decodeZip(request.zipFile, s3Bucket: request.s3Bucket, imageUri: request.imageUri)
+            // Validate the package as a real update would (unpacked and checked), then forget it.
+            let package = try storeCode(zipFile: request.zipFile, s3Bucket: request.s3Bucket, imageUri: request.imageUri)
+            dropUnusedCode([package.digest])
             return configuration(caller, current, qualified: false)
         }
         let package = try storeCode(zipFile: request.zipFile, s3Bucket: request.s3Bucket, imageUri: request.imageUri)

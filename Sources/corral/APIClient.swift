@@ -1,10 +1,11 @@
+import AsyncHTTPClient
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import NIOCore
+import NIOHTTP1
 
-/// The CLI's client for a running `corral serve`: plain HTTP to the Lambda API, errors decoded from
-/// Lambda's shape (x-amzn-ErrorType and the message).
+/// The CLI's client for a running `corral serve`: HTTP to the Lambda API through AsyncHTTPClient (on the
+/// SwiftNIO the server already links, rather than FoundationNetworking and libcurl, which would add some
+/// twenty shared libraries to every corral command's start), errors decoded from Lambda's shape.
 struct APIClient {
     let endpoint: String
 
@@ -14,39 +15,40 @@ struct APIClient {
 
     struct Reply {
         var status: Int
+        /// Header names lowercased.
         var headers: [String: String]
         var body: Data
         var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:] }
     }
 
     static let defaultEndpoint = ProcessInfo.processInfo.environment["CORRAL_ENDPOINT"] ?? "http://127.0.0.1:9000"
+    static let responseLimit = 64 << 20
 
     /// Sends one request; a Lambda error status becomes `Failure("Type: message")`.
     func send(_ method: String, _ path: String, json: Any? = nil, body: Data? = nil, headers: [String: String] = [:]) async throws -> Reply {
-        guard let url = URL(string: endpoint + path) else { throw Failure(description: "bad endpoint \(endpoint)") }
-        var request = URLRequest(url: url)
-        request.httpMethod = method
-        request.timeoutInterval = 960
+        var request = HTTPClientRequest(url: endpoint + path)
+        request.method = HTTPMethod(rawValue: method)
         if let json {
-            request.httpBody = try JSONSerialization.data(withJSONObject: json)
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json)))
+            request.headers.add(name: "Content-Type", value: "application/json")
         } else if let body {
-            request.httpBody = body
+            request.body = .bytes(ByteBuffer(bytes: body))
         }
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        let data: Data
-        let response: URLResponse
-        do {
-            (data, response) = try await URLSession.shared.data(for: request)
-        } catch {
-            throw Failure(description: "cannot reach corral at \(endpoint) (is `corral serve` running? --endpoint or CORRAL_ENDPOINT): \(error.localizedDescription)")
-        }
-        guard let http = response as? HTTPURLResponse else { throw Failure(description: "no HTTP response from \(endpoint)") }
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        let status: Int
         var fields: [String: String] = [:]
-        for (key, value) in http.allHeaderFields { fields[String(describing: key).lowercased()] = String(describing: value) }
-        let reply = Reply(status: http.statusCode, headers: fields, body: data)
-        if http.statusCode >= 300 {
-            let type = fields["x-amzn-errortype"] ?? "HTTP \(http.statusCode)"
+        let data: Data
+        do {
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(960))
+            status = Int(response.status.code)
+            for header in response.headers { fields[header.name.lowercased()] = header.value }
+            data = Data(try await response.body.collect(upTo: Self.responseLimit).readableBytesView)
+        } catch {
+            throw Failure(description: "cannot reach corral at \(endpoint) (is `corral serve` running? --endpoint or CORRAL_ENDPOINT): \(error)")
+        }
+        let reply = Reply(status: status, headers: fields, body: data)
+        if status >= 300 {
+            let type = fields["x-amzn-errortype"] ?? "HTTP \(status)"
             let message = (reply.json["message"] ?? reply.json["Message"]) as? String ?? String(decoding: data, as: UTF8.self)
             throw Failure(description: "\(type): \(message)")
         }

@@ -61,8 +61,12 @@ struct DeployCommand: AsyncParsableCommand {
             if let timeout { settings["Timeout"] = timeout }
             let reply: APIClient.Reply
             if exists {
-                _ = try await client.send("PUT", path + "/code", json: ["ZipFile": zip.base64EncodedString()])
-                reply = try await client.send("PUT", path + "/configuration", json: settings)
+                // Check the package first (DryRun), then the settings, then change the code: a refused
+                // package or setting leaves the function as it was.
+                let code = zip.base64EncodedString()
+                _ = try await client.send("PUT", path + "/code", json: ["ZipFile": code, "DryRun": true])
+                _ = try await client.send("PUT", path + "/configuration", json: settings)
+                reply = try await client.send("PUT", path + "/code", json: ["ZipFile": code])
                 print("updated \(name)")
             } else {
                 settings["FunctionName"] = name

@@ -262,4 +262,44 @@ import Testing
         let seen = (try? JSONSerialization.jsonObject(with: output)) as? [String: Any] ?? [:]
         #expect(seen["drained"] as? String == "done", "the in-flight invocation finished: \(String(decoding: output, as: UTF8.self))")
     }
+
+    @Test("the CLI: deploy creates then updates, invoke prints the response (exit 1 on a function error), functions, logs")
+    func commandLine() throws {
+        _ = try Self.gate()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("corral-cli-\(UUID().uuidString)").path
+        let code = directory + "-code"
+        defer {
+            if let all = FileManager.default.enumerator(atPath: directory) { while let n = all.nextObject() as? String { chmod(directory + "/" + n, 0o755) } }
+            for path in [directory, code, directory + ".log", directory + ".yaml"] { try? FileManager.default.removeItem(atPath: path) }
+            Self.removeCgroupParent()
+        }
+        try FileManager.default.createDirectory(atPath: code, withIntermediateDirectories: true)
+        try "def handler(event, context):\n    print('cli log line')\n    if event.get('fail'):\n        raise ValueError('asked to')\n    return {'got': event}\n"
+            .write(toFile: code + "/app.py", atomically: true, encoding: .utf8)
+        let port = Self.freePort()
+        let server = try Server(data: directory, port: port)
+        defer { _ = server.stop() }
+        let endpoint = ["--endpoint", "http://127.0.0.1:\(port)"]
+        let deploy = ["deploy", code, "--name", "cli", "--runtime", "python3.11", "--handler", "app.handler"] + endpoint
+        let created = try Self.run([Self.binary] + deploy)
+        #expect(created.status == 0 && created.output.hasPrefix("created cli"), "\(created)")
+        // A refused setting (Lambda's variable names need two characters) changes nothing.
+        let refused = try Self.run([Self.binary] + deploy + ["--memory", "256", "--env", "A=1"])
+        #expect(refused.status == 1 && refused.errors.contains("InvalidParameterValueException"), "\(refused)")
+        let unchanged = try Self.run([Self.binary, "functions"] + endpoint)
+        #expect(unchanged.output.contains("128 MB"), "\(unchanged)")
+        let updated = try Self.run([Self.binary] + deploy + ["--memory", "256", "--env", "STAGE=1"])
+        #expect(updated.status == 0 && updated.output.hasPrefix("updated cli") && updated.output.contains("256 MB"), "\(updated)")
+        let invoked = try Self.run([Self.binary, "invoke", "cli", "--payload", #"{"k": 1}"#, "--log"] + endpoint)
+        #expect(invoked.status == 0 && invoked.output.contains(#""got": {"k": 1}"#), "\(invoked)")
+        #expect(invoked.errors.contains("REPORT RequestId:") && invoked.errors.contains("cli log line"), "--log prints the log to stderr")
+        let failed = try Self.run([Self.binary, "invoke", "cli", "--payload", #"{"fail": true}"#] + endpoint)
+        #expect(failed.status == 1 && failed.output.contains("ValueError"), "\(failed)")
+        let listed = try Self.run([Self.binary, "functions"] + endpoint)
+        #expect(listed.status == 0 && listed.output.contains("cli ") && listed.output.contains("python3.11"), "\(listed)")
+        let logs = try Self.run([Self.binary, "logs", "cli"] + endpoint)
+        #expect(logs.status == 0 && logs.output.components(separatedBy: "START RequestId").count == 3, "\(logs)")
+        let missing = try Self.run([Self.binary, "invoke", "nope"] + endpoint)
+        #expect(missing.status == 1 && missing.errors.contains("ResourceNotFoundException"), "\(missing)")
+    }
 }
