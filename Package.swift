@@ -55,6 +55,8 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // The warm pool's pure parts: execution environments' lifecycle (no I/O, an injected clock).
+        .target(name: "CorralPool"),
         // AWS Signature Version 4 verification (pure; the tenancy issue wires it into the API).
         .target(name: "CorralAuth", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // HTTP: the Lambda-compatible API on Hummingbird; errors become Lambda's shapes here and only here.
@@ -81,6 +83,7 @@ let package = Package(
         .testTarget(name: "CorralFunctionsTests", dependencies: ["CorralFunctions"]),
         .testTarget(name: "CorralStoreTests", dependencies: ["CorralStore"]),
         .testTarget(name: "CorralAuthTests", dependencies: ["CorralAuth"]),
+        .testTarget(name: "CorralPoolTests", dependencies: ["CorralPool"]),
         .testTarget(name: "CorralAPITests", dependencies: [
             "CorralAPI", "CorralStore", "CorralCode",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
