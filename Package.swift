@@ -48,7 +48,7 @@ let package = Package(
         // Execution environments: the Runtime API served inside each sandbox, Corral's runtime bootstraps,
         // and invocations with their logs.
         .target(name: "CorralRuntime", dependencies: [
-            "CorralSandbox", "CorralFunctions", "CorralStore",
+            "CorralSandbox", "CorralFunctions", "CorralStore", "CorralPool",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import CorralPool
 import CorralSandbox
 import CorralSystem
 import Foundation
@@ -16,9 +17,21 @@ final class ExecutionEnvironment: @unchecked Sendable {
     private let outputLimit = 1 << 20
     /// Milliseconds from the launch request to the runtime's first `invocation/next` (set once ready).
     var initDurationMs: Double = 0
+    /// Where it is in its life (creating, ready, busy, ...): the pure machine decides when it goes.
+    private var lifecycle: EnvironmentLifecycle
+
+    /// Feeds the lifecycle an event at the current monotonic time; a refused event changes nothing and
+    /// asks for nothing.
+    func handle(_ event: EnvironmentLifecycle.Event) -> [EnvironmentLifecycle.Action] {
+        let now = Double(MonotonicClock.now()) / 1e9
+        return lock.withLock { (try? lifecycle.handle(event, now: now)) ?? [] }
+    }
+
+    var lifecycleState: EnvironmentLifecycle.State { lock.withLock { lifecycle.state } }
     var usedOnce = false
 
-    private init(key: EnvironmentKey, session: RuntimeSession, process: SandboxProcess, listener: any Channel) {
+    private init(key: EnvironmentKey, session: RuntimeSession, process: SandboxProcess, listener: any Channel, policy: EnvironmentLifecycle.Policy) {
+        self.lifecycle = EnvironmentLifecycle(policy: policy, now: Double(MonotonicClock.now()) / 1e9)
         self.key = key
         self.session = session
         self.process = process
@@ -30,7 +43,7 @@ final class ExecutionEnvironment: @unchecked Sendable {
     /// Starts the sandbox for `spec` with the Runtime API listening in its namespace, and the output reader.
     /// `spec.environment` gets AWS_LAMBDA_RUNTIME_API. Returns once the sandbox runs (not yet initialized).
     static func start(key: EnvironmentKey, spec: SandboxSpec, launcher: SandboxLauncher, group: any EventLoopGroup,
-                      output: @escaping @Sendable (String) -> Void) async throws -> ExecutionEnvironment {
+                      policy: EnvironmentLifecycle.Policy, output: @escaping @Sendable (String) -> Void) async throws -> ExecutionEnvironment {
         let namespace = try launcher.makeNetworkNamespace()
         let socket = try namespace.listenTCP(port: runtimeAPIPort)
         let session = RuntimeSession()
@@ -56,7 +69,7 @@ final class ExecutionEnvironment: @unchecked Sendable {
             throw error
         }
         FileDescriptor.close(devNull)
-        let environment = ExecutionEnvironment(key: key, session: session, process: process, listener: listener)
+        let environment = ExecutionEnvironment(key: key, session: session, process: process, listener: listener, policy: policy)
         environment.syncFD = pipe.write // kept for sync markers; closed when the sandbox ends
         environment.readOutput(pipe.read, output)
         environment.watchExit()

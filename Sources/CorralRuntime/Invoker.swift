@@ -1,4 +1,5 @@
 import CorralFunctions
+import CorralPool
 import CorralSandbox
 import CorralStore
 import Foundation
@@ -17,6 +18,10 @@ public final class Invoker: @unchecked Sendable {
         public var codeDirectory: String
         /// Idle environments kept per version.
         public var idlePerVersion = 4
+        /// Seconds an idle environment is kept before it is stopped (scale to zero).
+        public var idleTimeout: Double = 600
+        /// Seconds an environment lives at most (it finishes a running invocation first).
+        public var maxLifetime: Double = 4 * 3600
         /// Host uid/gid that root in every sandbox maps to (per tenant, later).
         public var identity = SandboxIdentity()
 
@@ -86,7 +91,9 @@ public final class Invoker: @unchecked Sendable {
             }
             outcome = await environment.session.waitUntilReady()
             initTimer.cancel()
+            _ = environment.handle(outcome == nil ? .initialized : .failed)
         }
+        if outcome == nil { _ = environment.handle(.assigned) }
         // Init Duration: from the request to the runtime's first invocation/next (cold starts only).
         environment.initDurationMs = coldStart ? Date().timeIntervalSince(requested) * 1000 : 0
         let start = Date()
@@ -120,8 +127,9 @@ public final class Invoker: @unchecked Sendable {
         let result = Self.result(finalOutcome, requestID: requestID, timeout: timeout)
         switch finalOutcome {
         case .response, .functionError:
-            putIdle(environment)
+            if environment.handle(.finished).contains(.destroy) { environment.destroy() } else { putIdle(environment) }
         default:
+            _ = environment.handle(.crashed)
             environment.destroy()
         }
         return InvokeResult(requestID: requestID, payload: result.payload, functionError: result.failed,
@@ -150,11 +158,38 @@ public final class Invoker: @unchecked Sendable {
 
     public var inFlight: Int { lock.withLock { busy } }
 
+    /// Stops idle environments whose idle timeout or lifetime ran out. `startReaper` calls it periodically.
+    public func reapIdle() {
+        let expired = lock.withLock { () -> [ExecutionEnvironment] in
+            var gone: [ExecutionEnvironment] = []
+            for (key, list) in idle {
+                let (leaving, staying) = list.reduce(into: ([ExecutionEnvironment](), [ExecutionEnvironment]())) { parts, environment in
+                    if environment.session.isEnded || environment.handle(.tick).contains(.destroy) { parts.0.append(environment) } else { parts.1.append(environment) }
+                }
+                gone += leaving
+                idle[key] = staying.isEmpty ? nil : staying
+            }
+            return gone
+        }
+        expired.forEach { $0.destroy() }
+    }
+
+    /// Runs `reapIdle` every `interval` seconds until the task is cancelled.
+    public func startReaper(interval: Double) -> Task<Void, Never> {
+        Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(nanoseconds: UInt64(interval * 1_000_000_000))
+                self?.reapIdle()
+            }
+        }
+    }
+
     private func takeIdle(_ key: EnvironmentKey) -> ExecutionEnvironment? {
         lock.withLock {
             while var list = idle[key], let environment = list.popLast() {
                 idle[key] = list.isEmpty ? nil : list
-                if !environment.session.isEnded { return environment }
+                if !environment.session.isEnded && environment.lifecycleState == .ready { return environment }
+                environment.destroy()
             }
             return nil
         }
@@ -174,7 +209,8 @@ public final class Invoker: @unchecked Sendable {
             throw InvokerError.runtimeUnavailable(version.settings.runtime, catalog.identifiers)
         }
         let spec = sandboxSpec(version, command: command, region: region)
-        return try await ExecutionEnvironment.start(key: key, spec: spec, launcher: launcher, group: group, output: log)
+        let policy = EnvironmentLifecycle.Policy(mode: .reuse, idleTimeout: configuration.idleTimeout, maxLifetime: configuration.maxLifetime)
+        return try await ExecutionEnvironment.start(key: key, spec: spec, launcher: launcher, group: group, policy: policy, output: log)
     }
 
     func sandboxSpec(_ version: FunctionVersion, command: [String], region: String) -> SandboxSpec {

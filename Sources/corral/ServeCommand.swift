@@ -52,6 +52,8 @@ struct ServeCommand: AsyncParsableCommand {
         guard settings.account.count == 12, settings.account.allSatisfy(\.isNumber) else { throw ValidationError("account must be 12 digits") }
         guard (0...64).contains(settings.prefill) else { throw ValidationError("prefill must be 0 to 64") }
         guard (0...1024).contains(settings.idlePerVersion) else { throw ValidationError("idlePerVersion must be 0 to 1024") }
+        guard settings.idleTimeoutSeconds >= 1 else { throw ValidationError("idleTimeoutSeconds must be at least 1") }
+        guard settings.maxLifetimeSeconds >= 60 else { throw ValidationError("maxLifetimeSeconds must be at least 60") }
         guard settings.logBytesPerFunction >= 4096 else { throw ValidationError("logBytesPerFunction must be at least 4096") }
         guard !settings.cgroupParent.isEmpty, !settings.cgroupParent.contains("/"), settings.cgroupParent != "." , settings.cgroupParent != ".." else {
             throw ValidationError("cgroupParent must be one path component")
@@ -109,8 +111,12 @@ struct ServeCommand: AsyncParsableCommand {
         let logs = FunctionLogs(root: dataDirectory + "/logs", limit: settings.logBytesPerFunction)
         var invokerConfiguration = Invoker.Configuration(bootstrapDirectory: bootstraps, codeDirectory: code.root)
         invokerConfiguration.idlePerVersion = settings.idlePerVersion
+        invokerConfiguration.idleTimeout = Double(settings.idleTimeoutSeconds)
+        invokerConfiguration.maxLifetime = Double(settings.maxLifetimeSeconds)
         let invoker = Invoker(configuration: invokerConfiguration, launcher: launcher, catalog: catalog, logs: logs, logger: logger)
         defer { invoker.shutdown() }
+        let reaper = invoker.startReaper(interval: min(10, max(0.5, Double(settings.idleTimeoutSeconds) / 4)))
+        defer { reaper.cancel() }
         let service = LambdaService(functions: store, code: code, publicURL: "http://\(settings.listen)", invoker: invoker,
                                     availableRuntimes: { catalog.identifiers })
         let router = Router()

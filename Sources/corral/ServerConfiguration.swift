@@ -12,6 +12,8 @@ struct ServerConfiguration: Codable, Equatable {
     var idlePerVersion = 4
     var logBytesPerFunction = 8 << 20
     var cgroupParent = "corral"
+    var idleTimeoutSeconds = 600
+    var maxLifetimeSeconds = 14400
 
     /// Reads `path`; keys it does not set keep their defaults, unknown keys are refused (a typo must not
     /// pass silently).
@@ -49,6 +51,8 @@ struct ServerConfiguration: Codable, Equatable {
             case .idlePerVersion: configuration.idlePerVersion = try integer()
             case .logBytesPerFunction: configuration.logBytesPerFunction = try integer()
             case .cgroupParent: configuration.cgroupParent = text
+            case .idleTimeoutSeconds: configuration.idleTimeoutSeconds = try integer()
+            case .maxLifetimeSeconds: configuration.maxLifetimeSeconds = try integer()
             case nil: break
             }
         }
@@ -56,7 +60,7 @@ struct ServerConfiguration: Codable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case listen, data, account, region, prefill, idlePerVersion, logBytesPerFunction, cgroupParent
+        case listen, data, account, region, prefill, idlePerVersion, logBytesPerFunction, cgroupParent, idleTimeoutSeconds, maxLifetimeSeconds
     }
 }
 

@@ -63,13 +63,13 @@ import Testing
     final class Server {
         let process = Process()
         let log: String
-        init(data: String, port: Int) throws {
+        init(data: String, port: Int, settings: String = "") throws {
             log = data + ".log"
             FileManager.default.createFile(atPath: log, contents: nil)
             process.executableURL = URL(fileURLWithPath: ServerTests.binary)
             // Its own cgroup parent: the privileged suites, running meanwhile, check theirs for leftovers.
             let config = data + ".yaml"
-            FileManager.default.createFile(atPath: config, contents: Data("cgroupParent: \(ServerTests.cgroupParent)\n".utf8))
+            FileManager.default.createFile(atPath: config, contents: Data("cgroupParent: \(ServerTests.cgroupParent)\n\(settings)".utf8))
             process.arguments = ["serve", "--config", config, "--data", data, "--listen", "127.0.0.1:\(port)", "--prefill", "2"]
             process.standardOutput = FileHandle(forWritingAtPath: log)
             process.standardError = FileHandle(forWritingAtPath: log)
@@ -301,5 +301,50 @@ import Testing
         #expect(logs.status == 0 && logs.output.components(separatedBy: "START RequestId").count == 3, "\(logs)")
         let missing = try Self.run([Self.binary, "invoke", "nope"] + endpoint)
         #expect(missing.status == 1 && missing.errors.contains("ResourceNotFoundException"), "\(missing)")
+    }
+
+    @Test("an idle environment is stopped after idleTimeoutSeconds (its sandbox gone), and the next invocation starts cold")
+    func idleEnvironmentsAreReaped() throws {
+        _ = try Self.gate()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("corral-idle-\(UUID().uuidString)").path
+        let code = directory + "-code"
+        defer {
+            if let all = FileManager.default.enumerator(atPath: directory) { while let n = all.nextObject() as? String { chmod(directory + "/" + n, 0o755) } }
+            for path in [directory, code, directory + ".log", directory + ".yaml"] { try? FileManager.default.removeItem(atPath: path) }
+            Self.removeCgroupParent()
+        }
+        try FileManager.default.createDirectory(atPath: code, withIntermediateDirectories: true)
+        try "def handler(event, context):\n    return 'ok'\n".write(toFile: code + "/app.py", atomically: true, encoding: .utf8)
+        let port = Self.freePort()
+        let server = try Server(data: directory, port: port, settings: "idleTimeoutSeconds: 1\n")
+        defer { _ = server.stop() }
+        let endpoint = ["--endpoint", "http://127.0.0.1:\(port)"]
+        #expect(try Self.run([Self.binary, "deploy", code, "--name", "idle", "--runtime", "python3.11", "--handler", "app.handler"] + endpoint).status == 0)
+        let first = try Self.run([Self.binary, "invoke", "idle", "--log"] + endpoint)
+        #expect(first.status == 0 && first.errors.contains("Init Duration"), "\(first)")
+        let warm = try Self.run([Self.binary, "invoke", "idle", "--log"] + endpoint)
+        #expect(warm.status == 0 && !warm.errors.contains("Init Duration"), "reused while fresh: \(warm)")
+        // Oracle: the environment's sandbox exists while it is idle...
+        #expect(Self.sandboxGroups().count == 1, "\(Self.sandboxGroups())")
+        // ...and is gone once the idle timeout (1 s, checked every 0.5 s) has passed.
+        var gone = false
+        for _ in 0..<100 where !gone {
+            usleep(100_000)
+            gone = Self.sandboxGroups().isEmpty
+        }
+        #expect(gone, "the idle sandbox is still there: \(Self.sandboxGroups())")
+        let cold = try Self.run([Self.binary, "invoke", "idle", "--log"] + endpoint)
+        #expect(cold.status == 0 && cold.errors.contains("Init Duration"), "started cold again: \(cold)")
+    }
+
+    /// Sandbox groups holding processes under the test servers' parent (the memory hierarchy on v1, the
+    /// tree on v2); the server's pool also keeps empty groups there, made ahead.
+    static func sandboxGroups() -> [String] {
+        let parents = ["/sys/fs/cgroup/memory/" + cgroupParent, "/sys/fs/cgroup/" + cgroupParent]
+        return parents.flatMap { parent in
+            ((try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? []).filter { name in
+                name.hasPrefix("sbx-") && !((try? String(contentsOfFile: parent + "/" + name + "/cgroup.procs", encoding: .utf8)) ?? "").isEmpty
+            }
+        }
     }
 }
