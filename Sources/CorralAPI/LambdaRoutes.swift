@@ -86,6 +86,11 @@ public struct LambdaRoutes: Sendable {
             try service.deleteAlias(caller(request), name(context), alias: parameter(context, "alias"))
             return Response(status: .noContent)
         }
+        // Liveness, and the floor `corral bench invoke` compares invocations with: the same server, middleware
+        // and connection, no work.
+        router.get("corral/ping") { _, _ in
+            Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: "ok")))
+        }
         // A function's log (its output and START/END/REPORT lines): ?tail=BYTES for the end only.
         router.get("corral/functions/:name/logs") { request, context in
             let caller = caller(request)

@@ -8,7 +8,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Corral against baselines in the same run.",
-        subcommands: [BenchSpawnCommand.self]
+        subcommands: [BenchSpawnCommand.self, BenchInvokeCommand.self]
     )
 }
 

@@ -79,6 +79,19 @@ struct DeployCommand: AsyncParsableCommand {
         }
     }
 
+    /// A zip of the given files (name -> text), for generated functions.
+    static func zipFiles(_ files: [String: String]) throws -> Data {
+        let archive = try Archive(data: Data(), accessMode: .create)
+        for (name, text) in files.sorted(by: { $0.key < $1.key }) {
+            let data = Data(text.utf8)
+            try archive.addEntry(with: name, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate) { position, size in
+                data.subdata(in: Int(position)..<Int(position) + size)
+            }
+        }
+        guard let data = archive.data else { throw ValidationError("cannot build a zip") }
+        return data
+    }
+
     /// The directory's files as a zip (paths relative to it, modes kept).
     static func zip(_ directory: String) throws -> Data {
         let archive = try Archive(data: Data(), accessMode: .create)

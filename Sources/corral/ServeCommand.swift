@@ -87,43 +87,19 @@ struct ServeCommand: AsyncParsableCommand {
         let settings = try self.settings()
         let dataDirectory = settings.data.isEmpty ? Self.defaultDataDirectory : settings.data
         guard let (host, port) = Self.parseListen(settings.listen) else { throw ExitCode(2) }
+        let supervisor: Supervisor
         do {
-            try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        } catch {
-            printError("corral serve: cannot create the data directory \(dataDirectory): \(error)")
-            throw ExitCode(1)
-        }
-        var sandboxConfiguration = SandboxLauncher.Configuration()
-        sandboxConfiguration.prefilledPool = settings.prefill
-        sandboxConfiguration.cgroupParent = settings.cgroupParent
-        let launcher: SandboxLauncher
-        do {
-            launcher = try SandboxLauncher(configuration: sandboxConfiguration)
-        } catch {
+            supervisor = try Supervisor(settings: settings, dataDirectory: dataDirectory, publicURL: "http://\(settings.listen)", logger: logger)
+        } catch let error as SandboxError {
             printError("corral serve: sandboxes cannot run here: \(error)")
             throw ExitCode(1)
+        } catch {
+            printError("corral serve: cannot start with data in \(dataDirectory): \(error)")
+            throw ExitCode(1)
         }
-        defer { launcher.shutdown() }
-        let store = try FunctionStore(path: dataDirectory + "/corral.sqlite")
-        let code = CodeStore(root: dataDirectory + "/code")
-        let catalog = RuntimeCatalog.detect()
-        let bootstraps = try Bootstraps.install(under: dataDirectory + "/runtime")
-        let logs = FunctionLogs(root: dataDirectory + "/logs", limit: settings.logBytesPerFunction)
-        var invokerConfiguration = Invoker.Configuration(bootstrapDirectory: bootstraps, codeDirectory: code.root)
-        invokerConfiguration.idlePerVersion = settings.idlePerVersion
-        invokerConfiguration.idleTimeout = Double(settings.idleTimeoutSeconds)
-        invokerConfiguration.maxLifetime = Double(settings.maxLifetimeSeconds)
-        let invoker = Invoker(configuration: invokerConfiguration, launcher: launcher, catalog: catalog, logs: logs, logger: logger)
-        defer { invoker.shutdown() }
-        let reaper = invoker.startReaper(interval: min(10, max(0.5, Double(settings.idleTimeoutSeconds) / 4)))
-        defer { reaper.cancel() }
-        let service = LambdaService(functions: store, code: code, publicURL: "http://\(settings.listen)", invoker: invoker,
-                                    availableRuntimes: { catalog.identifiers })
-        let router = Router()
-        let account = settings.account, region = settings.region
-        LambdaRoutes(service: service, logs: logs) { request in
-            Caller(account: account, region: Caller.signingRegion(authorization: request.headers[.authorization]) ?? region)
-        }.register(on: router, logger: logger)
+        defer { supervisor.shutdown() }
+        let catalog = supervisor.catalog
+        let router = supervisor.router
         logger.info("corral serve: data in \(dataDirectory); runtimes: \(catalog.identifiers.joined(separator: ", "))")
         let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "corral"), logger: logger)
         try await app.runService()
