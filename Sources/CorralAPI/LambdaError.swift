@@ -74,7 +74,7 @@ public struct LambdaError: Error, Equatable, Sendable, CustomStringConvertible {
         case let error as CodePackageError:
             switch error {
             case let .invalidZip(message): return .invalidZip("Could not unzip uploaded file: \(message)")
-            case let .tooLarge(message): return .invalidParameter("Unzipped size must be smaller than the limit: \(message)")
+            case let .tooLarge(message): return .invalidZip("Unzipped size must be smaller than the limit: \(message)")
             case .host: return .service("The service failed to store the code package; try again")
             }
         default:

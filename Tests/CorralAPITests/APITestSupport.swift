@@ -15,10 +15,10 @@ final class APIFixture: @unchecked Sendable {
     static let account = "123456789012"
     static let region = "us-east-1"
 
-    init() throws {
+    init(limits: PackageLimits = PackageLimits()) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let store = try FunctionStore(path: directory + "/corral.sqlite")
-        service = LambdaService(functions: store, code: CodeStore(root: directory + "/code"), publicURL: "http://127.0.0.1:9000",
+        service = LambdaService(functions: store, code: CodeStore(root: directory + "/code", limits: limits), publicURL: "http://127.0.0.1:9000",
                                 availableRuntimes: { ["nodejs20.x", "provided", "provided.al2", "provided.al2023", "python3.11"] })
     }
 
@@ -39,6 +39,14 @@ final class APIFixture: @unchecked Sendable {
 
     /// Files in the code store (hidden temporaries included).
     var codeFiles: [String] { (try? FileManager.default.contentsOfDirectory(atPath: directory + "/code")) ?? [] }
+
+    /// A zip whose one entry inflates to `bytes` zeros (about a thousandth of that compressed).
+    static func zeros(_ bytes: Int) throws -> [UInt8] {
+        let archive = try Archive(data: Data(), accessMode: .create)
+        try archive.addEntry(with: "zeros.bin", type: .file, uncompressedSize: Int64(bytes), compressionMethod: .deflate) { _, size in Data(count: size) }
+        guard let data = archive.data else { throw CocoaError(.fileWriteUnknown) }
+        return Array(data)
+    }
 
     static func zip(_ files: [String: String]) throws -> [UInt8] {
         let archive = try Archive(data: Data(), accessMode: .create)

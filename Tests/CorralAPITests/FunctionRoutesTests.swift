@@ -1,4 +1,5 @@
 import CorralAPI
+import CorralCode
 import Crypto
 import Foundation
 import HTTPTypes
@@ -102,6 +103,22 @@ import Testing
             }
         }
         #expect(fixture.codeFiles.isEmpty, "\(fixture.codeFiles)")
+    }
+
+    @Test("a zip bomb is an InvalidZipFileException and leaves nothing on disk; the same size within the limit is accepted")
+    func zipBomb() async throws {
+        let fixture = try APIFixture(limits: PackageLimits(unpackedBytes: 1 << 20, entries: 100))
+        let bomb = try APIFixture.zeros(2 << 20), fits = try APIFixture.zeros(512 << 10)
+        try await fixture.application().test(.router) { client in
+            try await client.execute(uri: "/2015-03-31/functions", method: .post, body: APIFixture.createBody(name: "bomb", zip: bomb)) { response in
+                #expect(response.status.code == 502)
+                #expect(response.errorType == "InvalidZipFileException", "\(response.json)")
+            }
+            #expect(fixture.codeFiles.isEmpty, "\(fixture.codeFiles)")
+            try await client.execute(uri: "/2015-03-31/functions", method: .post, body: APIFixture.createBody(name: "fits", zip: fits)) { response in
+                #expect(response.status.code == 201)
+            }
+        }
     }
 
     @Test("list with pagination, update code and configuration with RevisionId, publish, delete")
