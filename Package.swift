@@ -84,6 +84,7 @@ let package = Package(
         .testTarget(name: "CorralStoreTests", dependencies: ["CorralStore"]),
         .testTarget(name: "CorralAuthTests", dependencies: ["CorralAuth"]),
         .testTarget(name: "CorralPoolTests", dependencies: ["CorralPool"]),
+        .testTarget(name: "CorralRuntimeTests", dependencies: ["CorralRuntime"]),
         .testTarget(name: "CorralAPITests", dependencies: [
             "CorralAPI", "CorralStore", "CorralCode",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

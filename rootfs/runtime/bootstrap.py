@@ -14,14 +14,29 @@ API = os.environ["AWS_LAMBDA_RUNTIME_API"]
 BASE = "/2018-06-01/runtime"
 
 
+HOST, _, PORT = API.rpartition(":")
+_connection = None
+
+
 def request(method, path, body=None, headers=None):
-    host, _, port = API.rpartition(":")
-    connection = http.client.HTTPConnection(host, int(port))
-    connection.request(method, BASE + path, body=body, headers=headers or {})
-    response = connection.getresponse()
-    data = response.read()
-    connection.close()
-    return response, data
+    """One Runtime API call over a kept-alive connection (reopened once if the server closed it)."""
+    global _connection
+    for attempt in (1, 2):
+        if _connection is None:
+            _connection = http.client.HTTPConnection(HOST, int(PORT))
+        try:
+            _connection.request(method, BASE + path, body=body, headers=headers or {})
+            response = _connection.getresponse()
+            data = response.read()
+            if response.getheader("Connection", "").lower() == "close":
+                _connection.close()
+                _connection = None
+            return response, data
+        except (http.client.HTTPException, ConnectionError, OSError):
+            _connection.close()
+            _connection = None
+            if attempt == 2:
+                raise
 
 
 def error_body(exc, error_type=None):
