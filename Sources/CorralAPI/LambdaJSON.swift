@@ -12,12 +12,17 @@ enum LambdaJSON {
 
     static let decoder = JSONDecoder()
 
-    static func timestamp(_ date: Date) -> String {
+    /// Made once: every configuration in every response carries a timestamp (DateFormatter is thread-safe).
+    nonisolated(unsafe) private static let timestampFormatter: DateFormatter = {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss.SSSZ"
-        return formatter.string(from: date)
+        return formatter
+    }()
+
+    static func timestamp(_ date: Date) -> String {
+        timestampFormatter.string(from: date)
     }
 
     /// Decodes a request body, mapping malformed JSON and wrong types to Lambda's errors.

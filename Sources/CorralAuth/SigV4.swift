@@ -169,21 +169,18 @@ public enum SigV4 {
         return Authorization(accessKeyID: scope[0], date: scope[1], region: scope[2], service: scope[3], signedHeaders: headers, signature: signature)
     }
 
-    static func parseAmzDate(_ text: String) -> Date? {
+    /// X-Amz-Date's format, made once (DateFormatter is thread-safe).
+    nonisolated(unsafe) private static let amzDateFormatter: DateFormatter = {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        return formatter.date(from: text)
-    }
+        return formatter
+    }()
 
-    static func format(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        return formatter.string(from: date)
-    }
+    static func parseAmzDate(_ text: String) -> Date? { amzDateFormatter.date(from: text) }
+
+    static func format(_ date: Date) -> String { amzDateFormatter.string(from: date) }
 
     static func hex<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
         bytes.map { String(format: "%02x", $0) }.joined()

@@ -24,11 +24,7 @@ public struct CodeStore: Sendable {
                                   directory: root + "/" + hex)
         if FileSystem.isDirectory(package.directory) && FileSystem.exists(zipPath(hex)) { return package }
         do {
-            var path = root.hasPrefix("/") ? "" : "."
-            for component in root.split(separator: "/") {
-                path += "/" + component
-                try FileSystem.makeDirectory(path, mode: 0o755, existOK: true)
-            }
+            try FileSystem.makeDirectories(root)
         } catch {
             throw .host(error)
         }

@@ -11,11 +11,7 @@ public enum Bootstraps {
         let digest = SHA256.hash(data: Data((python + "\0" + node).utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
         let directory = base + "/" + digest
         if FileSystem.isDirectory(directory) { return directory }
-        var path = ""
-        for component in base.split(separator: "/") {
-            path += "/" + component
-            try FileSystem.makeDirectory(path, mode: 0o755, existOK: true)
-        }
+        try FileSystem.makeDirectories(base)
         let temporary = directory + ".tmp-\(getpid())"
         try FileSystem.makeDirectory(temporary, mode: 0o755, existOK: true)
         for (name, text) in [("bootstrap.py", python), ("bootstrap.js", node)] {

@@ -49,6 +49,15 @@ public enum FileSystem {
         throw SystemError(stage: "mkdir \(path)", errno: code)
     }
 
+    /// Creates `path` and any missing parents (`mkdir -p`); existing ones are fine.
+    public static func makeDirectories(_ path: String, mode: mode_t = 0o755) throws(SystemError) {
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            prefix += "/" + component
+            try makeDirectory(prefix, mode: mode, existOK: true)
+        }
+    }
+
     /// Removes an empty directory (a cgroup, say). The corresponding C function is `rmdir`.
     public static func removeDirectory(_ path: String) throws(SystemError) {
         try syscall("rmdir \(path)") { rmdir(path) }
