@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C: the clone-to-execve child sequence and missing kernel definitions. Symbols are prefixed corral_.
@@ -48,30 +50,34 @@ let package = Package(
         // Execution environments: the Runtime API served inside each sandbox, Corral's runtime bootstraps,
         // and invocations with their logs.
         .target(name: "CorralRuntime", dependencies: [
-            "CorralSandbox", "CorralFunctions", "CorralStore", "CorralPool",
+            "CorralSandbox", "CorralFunctions", "CorralStore", "CorralPool", "CorralMetrics",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        // The warm pool's pure parts: execution environments' lifecycle (no I/O, an injected clock).
+        // The warm pool's pure parts: execution environments' lifecycle and the pool's ledger (reserved
+        // concurrency, capacity, eviction, fair share), with no I/O and an injected clock.
         .target(name: "CorralPool"),
+        // Prometheus metrics (/metrics): counters and histograms of invocations, gauges of the pool.
+        .target(name: "CorralMetrics", dependencies: [.product(name: "Prometheus", package: "swift-prometheus")]),
         // AWS Signature Version 4 verification (pure; the tenancy issue wires it into the API).
         .target(name: "CorralAuth", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // HTTP: the Lambda-compatible API on Hummingbird; errors become Lambda's shapes here and only here.
         .target(name: "CorralAPI", dependencies: [
-            "CorralFunctions", "CorralStore", "CorralCode", "CorralRuntime",
+            "CorralFunctions", "CorralStore", "CorralCode", "CorralRuntime", "CorralPool", "CorralMetrics",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "corral", dependencies: [
-            "CorralSandbox", "CorralAPI", "CorralRuntime", "CorralStore", "CorralCode",
+            "CorralSandbox", "CorralAPI", "CorralRuntime", "CorralStore", "CorralCode", "CorralPool", "CorralMetrics",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

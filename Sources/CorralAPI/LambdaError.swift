@@ -1,5 +1,7 @@
 import CorralCode
 import CorralFunctions
+import CorralPool
+import CorralRuntime
 import CorralStore
 
 /// An error as the Lambda API returns it: an HTTP status, the type boto3 maps to an exception class
@@ -13,9 +15,13 @@ public struct LambdaError: Error, Equatable, Sendable, CustomStringConvertible {
     public var capitalizedMessageKey: Bool
     /// Extra body fields (TooManyRequests' Reason, say).
     public var extra: [String: String]
+    /// The Retry-After header, for throttling.
+    public var retryAfterSeconds: Int?
     public var isServiceFault: Bool { status >= 500 }
 
-    public init(status: Int, type: String, message: String, capitalizedMessageKey: Bool = false, extra: [String: String] = [:]) {
+    public init(status: Int, type: String, message: String, capitalizedMessageKey: Bool = false, extra: [String: String] = [:],
+                retryAfterSeconds: Int? = nil) {
+        self.retryAfterSeconds = retryAfterSeconds
         self.status = status
         self.type = type
         self.message = message
@@ -46,6 +52,14 @@ public struct LambdaError: Error, Equatable, Sendable, CustomStringConvertible {
     public static func unsupported(_ message: String) -> LambdaError {
         LambdaError(status: 400, type: "InvalidParameterValueException", message: message)
     }
+    public static func provisionedNotFound(_ message: String) -> LambdaError {
+        LambdaError(status: 404, type: "ProvisionedConcurrencyConfigNotFoundException", message: message)
+    }
+    /// 429 with Lambda's Reason; boto3 retries these, honouring Retry-After.
+    public static func throttled(_ reason: ThrottleReason) -> LambdaError {
+        let message = reason == .reservedFunctionConcurrency ? "Rate Exceeded." : "Rate exceeded: no room for another execution environment"
+        return LambdaError(status: 429, type: "TooManyRequestsException", message: message, extra: ["Reason": reason.rawValue], retryAfterSeconds: 1)
+    }
     public static func service(_ message: String) -> LambdaError {
         LambdaError(status: 500, type: "ServiceException", message: message, capitalizedMessageKey: true)
     }
@@ -62,6 +76,12 @@ public struct LambdaError: Error, Equatable, Sendable, CustomStringConvertible {
         switch error {
         case let error as LambdaError:
             return error
+        case let error as InvokerError:
+            switch error {
+            case let .throttled(reason): return .throttled(reason)
+            case .stopping: return LambdaError(status: 503, type: "ServiceException", message: "The server is stopping; try again", capitalizedMessageKey: true)
+            case .runtimeUnavailable: return .service(error.description)
+            }
         case let error as FunctionSpecError:
             return .invalidParameter(error.description)
         case let error as StoreError:

@@ -50,6 +50,7 @@ struct LambdaErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         headers[LambdaHeaders.errorType] = error.type
+        if let seconds = error.retryAfterSeconds { headers[.retryAfter] = String(seconds) }
         return Response(status: .init(code: error.status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }

@@ -15,8 +15,11 @@ struct CreateFunctionRequest: Decodable {
     var packageType: String?
     var architectures: [String]?
     var layers: [String]?
+    /// Corral's own field: "reuse" (Lambda's model, the default) or "fresh" (one invocation per environment).
+    var environmentMode: String?
 
     enum CodingKeys: String, CodingKey {
+        case environmentMode = "CorralEnvironmentMode"
         case functionName = "FunctionName", runtime = "Runtime", role = "Role", handler = "Handler", code = "Code"
         case description = "Description", timeout = "Timeout", memorySize = "MemorySize", publish = "Publish"
         case environment = "Environment", ephemeralStorage = "EphemeralStorage", packageType = "PackageType"
@@ -54,7 +57,9 @@ struct UpdateFunctionConfigurationRequest: Decodable {
     var ephemeralStorage: EphemeralStorageShape?
     var revisionId: String?
     var layers: [String]?
+    var environmentMode: String?
     enum CodingKeys: String, CodingKey {
+        case environmentMode = "CorralEnvironmentMode"
         case runtime = "Runtime", role = "Role", handler = "Handler", description = "Description", timeout = "Timeout"
         case memorySize = "MemorySize", environment = "Environment", ephemeralStorage = "EphemeralStorage"
         case revisionId = "RevisionId", layers = "Layers"

@@ -38,7 +38,7 @@ public struct LambdaRoutes: Sendable {
             try json(200, service.getFunction(caller(request), name(context), qualifier: request.uri.queryParameters.get("Qualifier")))
         }
         functions.delete(":name") { request, context in
-            try service.deleteFunction(caller(request), name(context), qualifier: request.uri.queryParameters.get("Qualifier"))
+            try await service.deleteFunction(caller(request), name(context), qualifier: request.uri.queryParameters.get("Qualifier"))
             return Response(status: .noContent)
         }
         functions.get(":name/configuration") { request, context in
@@ -83,7 +83,35 @@ public struct LambdaRoutes: Sendable {
             try await json(200, service.updateAlias(caller(request), name(context), alias: parameter(context, "alias"), body(request)))
         }
         functions.delete(":name/aliases/:alias") { request, context in
-            try service.deleteAlias(caller(request), name(context), alias: parameter(context, "alias"))
+            try await service.deleteAlias(caller(request), name(context), alias: parameter(context, "alias"))
+            return Response(status: .noContent)
+        }
+        // Reserved concurrency: Put and Delete on 2017-10-31, Get on 2019-09-30 (as botocore's model has it).
+        router.put("2017-10-31/functions/:name/concurrency") { request, context in
+            try await json(200, service.putFunctionConcurrency(caller(request), name(context), body(request)))
+        }
+        router.delete("2017-10-31/functions/:name/concurrency") { request, context in
+            try await service.deleteFunctionConcurrency(caller(request), name(context))
+            return Response(status: .noContent)
+        }
+        router.get("2019-09-30/functions/:name/concurrency") { request, context in
+            try json(200, service.getFunctionConcurrency(caller(request), name(context)))
+        }
+        // Provisioned concurrency: ?Qualifier=VERSION|ALIAS, or ?List=ALL for ListProvisionedConcurrencyConfigs.
+        let provisioned = router.group("2019-09-30/functions/:name/provisioned-concurrency")
+        provisioned.put { request, context in
+            try await json(202, service.putProvisionedConcurrency(caller(request), name(context), qualifier: request.uri.queryParameters.get("Qualifier"),
+                                                                 body(request)))
+        }
+        provisioned.get { request, context in
+            let query = request.uri.queryParameters
+            if query.get("List") != nil, query.get("Qualifier") == nil {
+                return try await json(200, service.listProvisionedConcurrency(caller(request), name(context)))
+            }
+            return try await json(200, service.getProvisionedConcurrency(caller(request), name(context), qualifier: query.get("Qualifier")))
+        }
+        provisioned.delete { request, context in
+            try await service.deleteProvisionedConcurrency(caller(request), name(context), qualifier: request.uri.queryParameters.get("Qualifier"))
             return Response(status: .noContent)
         }
         // Liveness, and the floor `corral bench invoke` compares invocations with: the same server, middleware

@@ -22,7 +22,7 @@ extension LambdaService {
         return shape(caller, found)
     }
 
-    func updateAlias(_ caller: Caller, _ name: String, alias: String, _ body: [UInt8]) throws(LambdaError) -> AliasConfigurationShape {
+    func updateAlias(_ caller: Caller, _ name: String, alias: String, _ body: [UInt8]) async throws(LambdaError) -> AliasConfigurationShape {
         let request = try LambdaJSON.decode(AliasRequest.self, from: body)
         let reference = try reference(caller, name, qualifier: nil)
         let current = try call { () throws(StoreError) in try functions.alias(account: caller.account, function: reference.name, name: alias) }
@@ -35,12 +35,14 @@ extension LambdaService {
                 if let routing = request.routingConfig { a.additionalVersionWeights = routing.additionalVersionWeights ?? [:] }
             }
         }
+        await realignProvisioned(caller, function: reference.name, alias: alias)
         return shape(caller, updated)
     }
 
-    func deleteAlias(_ caller: Caller, _ name: String, alias: String) throws(LambdaError) {
+    func deleteAlias(_ caller: Caller, _ name: String, alias: String) async throws(LambdaError) {
         let reference = try reference(caller, name, qualifier: nil)
         try call { () throws(StoreError) in try functions.deleteAlias(account: caller.account, function: reference.name, name: alias) }
+        await realignProvisioned(caller, function: reference.name, alias: alias)
     }
 
     func listAliases(_ caller: Caller, _ name: String, functionVersion: String?, marker: String?, maxItems: String?) throws(LambdaError) -> AliasListShape {

@@ -36,8 +36,13 @@ extension LambdaService {
         }
         guard let invoker else { throw .service("This server does not run functions") }
         let arn = FunctionARN(region: caller.region, account: caller.account, name: reference.name, qualifier: reference.qualifier)
-        let result = await invoker.invoke(version, arn: arn.description, payload: payload.isEmpty ? Array("{}".utf8) : payload,
-                                          clientContext: context, region: caller.region)
+        let result: InvokeResult
+        do {
+            result = try await invoker.invoke(version, arn: arn.description, payload: payload.isEmpty ? Array("{}".utf8) : payload,
+                                              clientContext: context)
+        } catch {
+            throw LambdaError.from(error)
+        }
         var headers = [("Content-Type", "application/json"), ("X-Amz-Executed-Version", result.executedVersion)]
         if result.functionError { headers.append(("X-Amz-Function-Error", "Unhandled")) }
         if logType == "Tail" {

@@ -101,6 +101,16 @@ extension LambdaService {
             lastModified: LambdaJSON.timestamp(version.lastModified), codeSha256: version.code.sha256, version: version.version,
             environment: s.environment.isEmpty ? nil : EnvironmentShape(variables: s.environment), revisionId: version.revisionID,
             ephemeralStorage: EphemeralStorageShape(size: s.ephemeralStorage), state: listing ? nil : "Active",
-            lastUpdateStatus: listing ? nil : "Successful", loggingConfig: LoggingConfigShape(logGroup: "/aws/lambda/\(version.name)"))
+            lastUpdateStatus: listing ? nil : "Successful", loggingConfig: LoggingConfigShape(logGroup: "/aws/lambda/\(version.name)"),
+            environmentMode: s.environmentMode == .fresh ? "fresh" : nil)
+    }
+
+    /// The CorralEnvironmentMode field: reuse or fresh.
+    static func environmentMode(_ text: String?) throws(LambdaError) -> FunctionSettings.EnvironmentMode? {
+        guard let text else { return nil }
+        guard let mode = FunctionSettings.EnvironmentMode(rawValue: text) else {
+            throw .invalidParameter("CorralEnvironmentMode must be reuse or fresh, not '\(text)'")
+        }
+        return mode
     }
 }

@@ -48,6 +48,7 @@ public final class LambdaService: Sendable {
         settings.environment = request.environment?.variables ?? [:]
         settings.ephemeralStorage = request.ephemeralStorage?.size ?? settings.ephemeralStorage
         settings.description = request.description ?? ""
+        settings.environmentMode = try Self.environmentMode(request.environmentMode)
         try validate(settings)
         let package = try storeCode(zipFile: request.code?.zipFile, s3Bucket: request.code?.s3Bucket, imageUri: request.code?.imageUri)
         do {
@@ -63,8 +64,10 @@ public final class LambdaService: Sendable {
 
     func getFunction(_ caller: Caller, _ name: String, qualifier: String?) throws(LambdaError) -> GetFunctionShape {
         let version = try resolve(caller, name, qualifier: qualifier)
+        let reserved = try call { () throws(StoreError) in try functions.reservedConcurrency(account: caller.account, function: version.name) }
         return GetFunctionShape(configuration: configuration(caller, version, qualified: version.version != "$LATEST"),
-                                code: CodeLocationShape(location: "\(publicURL)/corral/code/\(version.code.digest).zip"))
+                                code: CodeLocationShape(location: "\(publicURL)/corral/code/\(version.code.digest).zip"),
+                                concurrency: reserved.map(ConcurrencyShape.init))
     }
 
     func getFunctionConfiguration(_ caller: Caller, _ name: String, qualifier: String?) throws(LambdaError) -> FunctionConfigurationShape {
@@ -100,7 +103,7 @@ public final class LambdaService: Sendable {
             throw LambdaError.from(error)
         }
         dropUnusedCode([current.code.digest])
-        invoker?.evict(account: caller.account, function: reference.name)
+        drain(caller, reference.name, version: "$LATEST")
         if request.publish == true {
             let published = try call { () throws(StoreError) in
                 try functions.publishVersion(account: caller.account, name: reference.name, codeSha256: nil, revisionID: nil, description: nil)
@@ -124,15 +127,16 @@ public final class LambdaService: Sendable {
         if let memorySize = request.memorySize { settings.memorySize = memorySize }
         if let environment = request.environment { settings.environment = environment.variables ?? [:] }
         if let storage = request.ephemeralStorage { settings.ephemeralStorage = storage.size }
+        if let mode = try Self.environmentMode(request.environmentMode) { settings.environmentMode = mode }
         try validate(settings)
         let updated = try call { () throws(StoreError) in
             try functions.updateSettings(account: caller.account, name: reference.name, settings: settings, revisionID: request.revisionId)
         }
-        invoker?.evict(account: caller.account, function: reference.name)
+        drain(caller, reference.name, version: "$LATEST")
         return configuration(caller, updated, qualified: false)
     }
 
-    func deleteFunction(_ caller: Caller, _ name: String, qualifier: String?) throws(LambdaError) {
+    func deleteFunction(_ caller: Caller, _ name: String, qualifier: String?) async throws(LambdaError) {
         let reference = try reference(caller, name, qualifier: qualifier)
         if let qualifier = reference.qualifier {
             guard qualifier != "$LATEST" else { throw .invalidParameter("$LATEST version cannot be deleted without deleting the function.") }
@@ -140,11 +144,25 @@ public final class LambdaService: Sendable {
                 throw .invalidParameter("Deletion of aliases is not supported by DeleteFunction; use DeleteAlias")
             }
         }
+        let configured = (try? functions.listProvisionedConcurrency(account: caller.account, function: reference.name)) ?? []
         let freed = try call { () throws(StoreError) in
             try functions.delete(account: caller.account, name: reference.name, version: reference.qualifier)
         }
         dropUnusedCode(freed)
-        invoker?.evict(account: caller.account, function: reference.name)
+        if let version = reference.qualifier {
+            await forgetConcurrency(caller, function: reference.name, qualifiers: configured.map(\.qualifier).filter { $0 == version }, reserved: false)
+        } else {
+            await forgetConcurrency(caller, function: reference.name, qualifiers: configured.map(\.qualifier), reserved: true)
+        }
+        await invoker?.drain(account: caller.account, function: reference.name, version: reference.qualifier)
+    }
+
+    /// A version changed: new invocations get new environments at once; idle old ones go now, busy ones
+    /// when their invocation ends. (Environments are keyed by revision, so the order with later
+    /// invocations does not matter.)
+    func drain(_ caller: Caller, _ function: String, version: String) {
+        guard let invoker else { return }
+        Task { await invoker.drain(account: caller.account, function: function, version: version) }
     }
 
     // MARK: Versions

@@ -22,8 +22,11 @@ struct FunctionConfigurationShape: Encodable, Equatable {
     var architectures = ["x86_64"]
     var tracingConfig = TracingConfigShape()
     var loggingConfig: LoggingConfigShape
+    /// Corral's own field, present when the function runs in fresh mode (boto3 ignores it).
+    var environmentMode: String?
 
     enum CodingKeys: String, CodingKey {
+        case environmentMode = "CorralEnvironmentMode"
         case functionName = "FunctionName", functionArn = "FunctionArn", runtime = "Runtime", role = "Role", handler = "Handler"
         case codeSize = "CodeSize", description = "Description", timeout = "Timeout", memorySize = "MemorySize"
         case lastModified = "LastModified", codeSha256 = "CodeSha256", version = "Version", environment = "Environment"
@@ -56,7 +59,13 @@ struct LoggingConfigShape: Encodable, Equatable {
 struct GetFunctionShape: Encodable {
     var configuration: FunctionConfigurationShape
     var code: CodeLocationShape
-    enum CodingKeys: String, CodingKey { case configuration = "Configuration", code = "Code" }
+    var concurrency: ConcurrencyShape?
+    enum CodingKeys: String, CodingKey { case configuration = "Configuration", code = "Code", concurrency = "Concurrency" }
+}
+
+struct ConcurrencyShape: Encodable {
+    var reservedConcurrentExecutions: Int
+    enum CodingKeys: String, CodingKey { case reservedConcurrentExecutions = "ReservedConcurrentExecutions" }
 }
 
 struct CodeLocationShape: Encodable {

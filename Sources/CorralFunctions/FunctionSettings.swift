@@ -14,6 +14,9 @@ public struct FunctionSettings: Equatable, Sendable, Codable {
     /// MB of /tmp.
     public var ephemeralStorage: Int
     public var description: String
+    /// Corral's own setting (absent from Lambda's API): `fresh` gives every invocation its own execution
+    /// environment, destroyed after it; nil or `reuse` is Lambda's model.
+    public var environmentMode: EnvironmentMode?
 
     public init(runtime: String, handler: String, role: String, memorySize: Int = 128, timeout: Int = 3,
                 environment: [String: String] = [:], ephemeralStorage: Int = 512, description: String = "") {
@@ -25,6 +28,14 @@ public struct FunctionSettings: Equatable, Sendable, Codable {
         self.environment = environment
         self.ephemeralStorage = ephemeralStorage
         self.description = description
+    }
+
+    /// How execution environments serve invocations.
+    public enum EnvironmentMode: String, Equatable, Sendable, Codable, CaseIterable {
+        /// Lambda's model: an environment serves invocations one after another until it idles out.
+        case reuse
+        /// One invocation per environment; the pool starts the next one ahead so invocations still start warm.
+        case fresh
     }
 
     public static let memoryRange = 128...10240

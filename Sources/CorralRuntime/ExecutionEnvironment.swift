@@ -1,4 +1,3 @@
-import CorralPool
 import CorralSandbox
 import CorralSystem
 import Foundation
@@ -8,7 +7,6 @@ import NIOCore
 /// (inside the sandbox's network namespace), and a reader for its output. Serves one invocation at a time;
 /// reused for the same version until it fails, times out, or the server stops.
 final class ExecutionEnvironment: @unchecked Sendable {
-    let key: EnvironmentKey
     let session: RuntimeSession
     let process: SandboxProcess
     private let listener: any Channel
@@ -17,22 +15,7 @@ final class ExecutionEnvironment: @unchecked Sendable {
     private let outputLimit = 1 << 20
     /// Milliseconds from the launch request to the runtime's first `invocation/next` (set once ready).
     var initDurationMs: Double = 0
-    /// Where it is in its life (creating, ready, busy, ...): the pure machine decides when it goes.
-    private var lifecycle: EnvironmentLifecycle
-
-    /// Feeds the lifecycle an event at the current monotonic time; a refused event changes nothing and
-    /// asks for nothing.
-    func handle(_ event: EnvironmentLifecycle.Event) -> [EnvironmentLifecycle.Action] {
-        let now = Double(MonotonicClock.now()) / 1e9
-        return lock.withLock { (try? lifecycle.handle(event, now: now)) ?? [] }
-    }
-
-    var lifecycleState: EnvironmentLifecycle.State { lock.withLock { lifecycle.state } }
-    var usedOnce = false
-
-    private init(key: EnvironmentKey, session: RuntimeSession, process: SandboxProcess, listener: any Channel, policy: EnvironmentLifecycle.Policy) {
-        self.lifecycle = EnvironmentLifecycle(policy: policy, now: Double(MonotonicClock.now()) / 1e9)
-        self.key = key
+    private init(session: RuntimeSession, process: SandboxProcess, listener: any Channel) {
         self.session = session
         self.process = process
         self.listener = listener
@@ -41,9 +24,10 @@ final class ExecutionEnvironment: @unchecked Sendable {
     static let runtimeAPIPort: UInt16 = 9001
 
     /// Starts the sandbox for `spec` with the Runtime API listening in its namespace, and the output reader.
-    /// `spec.environment` gets AWS_LAMBDA_RUNTIME_API. Returns once the sandbox runs (not yet initialized).
-    static func start(key: EnvironmentKey, spec: SandboxSpec, launcher: SandboxLauncher, group: any EventLoopGroup,
-                      policy: EnvironmentLifecycle.Policy, output: @escaping @Sendable (String) -> Void) async throws -> ExecutionEnvironment {
+    /// `spec.environment` gets AWS_LAMBDA_RUNTIME_API. Returns once the sandbox runs (not yet initialized);
+    /// `onExit` runs once its process has ended.
+    static func start(spec: SandboxSpec, launcher: SandboxLauncher, group: any EventLoopGroup,
+                      output: @escaping @Sendable (String) -> Void, onExit: @escaping @Sendable () -> Void) async throws -> ExecutionEnvironment {
         let namespace = try launcher.makeNetworkNamespace()
         let socket = try namespace.listenTCP(port: runtimeAPIPort)
         let session = RuntimeSession()
@@ -69,10 +53,10 @@ final class ExecutionEnvironment: @unchecked Sendable {
             throw error
         }
         FileDescriptor.close(devNull)
-        let environment = ExecutionEnvironment(key: key, session: session, process: process, listener: listener, policy: policy)
+        let environment = ExecutionEnvironment(session: session, process: process, listener: listener)
         environment.syncFD = pipe.write // kept for sync markers; closed when the sandbox ends
         environment.readOutput(pipe.read, output)
-        environment.watchExit()
+        environment.watchExit(onExit)
         return environment
     }
 
@@ -154,7 +138,7 @@ final class ExecutionEnvironment: @unchecked Sendable {
 
     /// When the sandbox ends, the session learns why (and every waiter with it); its peak memory is kept
     /// for the REPORT line, since the cgroup is gone by then.
-    private func watchExit() {
+    private func watchExit(_ onExit: @escaping @Sendable () -> Void) {
         let process = self.process
         let session = self.session
         let thread = Thread { [weak self] in
@@ -168,6 +152,7 @@ final class ExecutionEnvironment: @unchecked Sendable {
                 FileDescriptor.close(fd) // the reader sees EOF once the sandbox's copies are gone too
             }
             session.end(.exited(status: report.signal.map { 128 + $0 } ?? report.exitCode, oomKilled: report.oomKilled))
+            onExit()
         }
         thread.name = "corral-env-exit"
         thread.start()
@@ -208,13 +193,4 @@ final class ExecutionEnvironment: @unchecked Sendable {
         process.kill()
         listener.close(promise: nil)
     }
-}
-
-/// What an environment may be reused for: one version of one function, as it was when the environment
-/// started (a changed $LATEST has a new revision, so old environments are not reused for it).
-struct EnvironmentKey: Hashable, Sendable {
-    var account: String
-    var function: String
-    var version: String
-    var revisionID: String
 }

@@ -1,27 +1,33 @@
 import CorralFunctions
+import CorralMetrics
 import CorralPool
 import CorralSandbox
+import CorralSystem
 import CorralStore
 import Foundation
 import Logging
 import NIOCore
 import NIOPosix
 
-/// Runs invocations: finds an idle execution environment for the version (or starts one: a cold start),
-/// hands it the event, enforces the timeout, and writes the invocation's START/END/REPORT lines. Idle
-/// environments are kept per version and reused, Lambda's model; the warm-pool manager replaces this cache.
+/// Runs invocations: takes an execution environment from the warm pool (a ready one, or a new one: a cold
+/// start), hands it the event, enforces the timeout, writes the invocation's START/END/REPORT lines, and
+/// gives the environment back. The pool (WarmPool) decides which environments exist.
 public final class Invoker: @unchecked Sendable {
     public struct Configuration: Sendable {
         /// Directory of Corral's runtime bootstraps (Bootstraps.install), mounted at /var/runtime.
         public var bootstrapDirectory: String
         /// Where code packages are unpacked (CodeStore.root): ROOT/<digest> is mounted at /var/task.
         public var codeDirectory: String
-        /// Idle environments kept per version.
-        public var idlePerVersion = 4
+        /// Memory (sum of environments' limits) and number of environments the host may hold.
+        public var budget = CapacityBudget.defaults(physicalMemoryBytes: HostMemory.physicalBytes())
         /// Seconds an idle environment is kept before it is stopped (scale to zero).
         public var idleTimeout: Double = 600
         /// Seconds an environment lives at most (it finishes a running invocation first).
         public var maxLifetime: Double = 4 * 3600
+        /// Seconds an invocation waits for room on a full host before it gets 429.
+        public var queueTimeout: Double = 2
+        /// The region functions see (AWS_REGION).
+        public var region = "us-east-1"
         /// Host uid/gid that root in every sandbox maps to (per tenant, later).
         public var identity = SandboxIdentity()
 
@@ -31,45 +37,56 @@ public final class Invoker: @unchecked Sendable {
         }
     }
 
-    let configuration: Configuration
+    public let configuration: Configuration
     let launcher: SandboxLauncher
     let catalog: RuntimeCatalog
     let logs: FunctionLogs
     let logger: Logger
     let group: any EventLoopGroup
+    let metrics: CorralMetrics?
+    private(set) var pool: WarmPool! = nil
     private let lock = NSLock()
-    private var idle: [EnvironmentKey: [ExecutionEnvironment]] = [:]
     private var busy = 0
-    private var stopping = false
 
     /// Seconds a runtime may take from start to its first invocation/next (Lambda's init limit).
     static let initLimitSeconds = 10.0
 
     public init(configuration: Configuration, launcher: SandboxLauncher, catalog: RuntimeCatalog, logs: FunctionLogs,
-                logger: Logger, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+                logger: Logger, metrics: CorralMetrics? = nil, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.configuration = configuration
         self.launcher = launcher
         self.catalog = catalog
         self.logs = logs
         self.logger = logger
         self.group = group
+        self.metrics = metrics
+        let settings = WarmPool.Settings(budget: configuration.budget, idleTimeout: configuration.idleTimeout, maxLifetime: configuration.maxLifetime,
+                                         queueTimeout: configuration.queueTimeout, initLimit: Self.initLimitSeconds)
+        pool = WarmPool(settings: settings, logger: logger, metrics: metrics) { [unowned self] version, initialization, onExit in
+            try await self.startEnvironment(version, initialization: initialization, onExit: onExit)
+        }
     }
 
-    /// Invokes `version` with `payload`; `arn` is the ARN the caller used (with its qualifier).
-    public func invoke(_ version: FunctionVersion, arn: String, payload: [UInt8], clientContext: String?, region: String) async -> InvokeResult {
+    /// Invokes `version` with `payload`; `arn` is the ARN the caller used (with its qualifier). Throws when
+    /// the invocation may not run (throttled, or the server is stopping); a failing function is a result.
+    public func invoke(_ version: FunctionVersion, arn: String, payload: [UInt8], clientContext: String?) async throws(InvokerError) -> InvokeResult {
         let requestID = UUID().uuidString.lowercased()
-        let key = EnvironmentKey(account: version.account, function: version.name, version: version.version, revisionID: version.revisionID)
         let log: @Sendable (String) -> Void = { [logs] text in logs.append(account: version.account, function: version.name, text) }
         lock.withLock { busy += 1 }
         defer { lock.withLock { busy -= 1 } }
 
         let requested = Date()
-        var environment = takeIdle(key)
-        let coldStart = environment == nil
-        if environment == nil {
-            do {
-                environment = try await start(version, key: key, region: region, log: log)
-            } catch {
+        let lease: WarmPool.Lease
+        do {
+            lease = try await pool.acquire(version)
+        } catch {
+            switch error {
+            case let .throttled(reason):
+                metrics?.throttle(account: version.account, function: version.name, reason: reason.rawValue)
+                throw .throttled(reason)
+            case .stopping:
+                throw .stopping
+            case let .startFailed(error):
                 logger.error("cannot start an environment for \(version.name):\(version.version): \(error)")
                 let text = "START RequestId: \(requestID) Version: \(version.version)\n\(error)\nEND RequestId: \(requestID)\n"
                 log(text)
@@ -77,7 +94,8 @@ public final class Invoker: @unchecked Sendable {
                                     functionError: true, log: text, executedVersion: version.version)
             }
         }
-        guard let environment else { preconditionFailure("an environment was just started") }
+        let environment = lease.environment
+        let coldStart = lease.coldStart
         let header = "START RequestId: \(requestID) Version: \(version.version)\n"
         log(header)
         environment.beginCapture()
@@ -91,9 +109,8 @@ public final class Invoker: @unchecked Sendable {
             }
             outcome = await environment.session.waitUntilReady()
             initTimer.cancel()
-            _ = environment.handle(outcome == nil ? .initialized : .failed)
+            if outcome == nil { await pool.initialized(lease) }
         }
-        if outcome == nil { _ = environment.handle(.assigned) }
         // Init Duration: from the request to the runtime's first invocation/next (cold starts only).
         environment.initDurationMs = coldStart ? Date().timeIntervalSince(requested) * 1000 : 0
         let start = Date()
@@ -125,101 +142,80 @@ public final class Invoker: @unchecked Sendable {
             + (coldStart ? "Init Duration: \(String(format: "%.2f", environment.initDurationMs)) ms\t" : "") + "\n"
         log(trailer)
         let result = Self.result(finalOutcome, requestID: requestID, timeout: timeout)
+        let survived: Bool
         switch finalOutcome {
-        case .response, .functionError:
-            if environment.handle(.finished).contains(.destroy) { environment.destroy() } else { putIdle(environment) }
-        default:
-            _ = environment.handle(.crashed)
-            environment.destroy()
+        case .response, .functionError: survived = true
+        default: survived = false
         }
+        if !survived { environment.destroy() }
+        await pool.release(lease, crashed: !survived)
+        metrics?.invocation(account: version.account, function: version.name, error: result.failed, durationSeconds: duration / 1000,
+                            initSeconds: coldStart ? environment.initDurationMs / 1000 : nil)
         return InvokeResult(requestID: requestID, payload: result.payload, functionError: result.failed,
                             log: header + output + trailer, executedVersion: version.version)
     }
 
-    /// Kills every idle environment (the server is stopping, or the function changed).
-    public func shutdown() {
-        let all = lock.withLock { () -> [ExecutionEnvironment] in
-            stopping = true
-            defer { idle.removeAll() }
-            return idle.values.flatMap { $0 }
-        }
-        all.forEach { $0.destroy() }
+    /// Kills every environment (the server is stopping).
+    public func shutdown() async {
+        await pool.shutdown()
     }
 
-    /// Drops idle environments of `function` (after an update or deletion).
-    public func evict(account: String, function: String) {
-        let victims = lock.withLock { () -> [ExecutionEnvironment] in
-            let keys = idle.keys.filter { $0.account == account && $0.function == function }
-            defer { keys.forEach { idle[$0] = nil } }
-            return keys.flatMap { idle[$0] ?? [] }
-        }
-        victims.forEach { $0.destroy() }
+    /// A function changed or went (one version, or all when `version` is nil): its idle environments go
+    /// now, busy ones after their invocation.
+    public func drain(account: String, function: String, version: String? = nil) async {
+        await pool.drain(FunctionID(account: account, name: function), version: version)
+    }
+
+    /// Reserved concurrency of a function (nil: none).
+    public func setReservedConcurrency(account: String, function: String, _ limit: Int?) async {
+        await pool.setReserved(FunctionID(account: account, name: function), limit)
+    }
+
+    /// Keeps `requested` environments of `version` initialized for the configuration on (function, qualifier);
+    /// nil or 0 removes it.
+    public func setProvisionedConcurrency(_ id: ProvisionedID, version: FunctionVersion?, requested: Int) async {
+        await pool.setProvisioned(id, version: version, requested: requested)
+    }
+
+    /// The configuration's environments: allocated (existing) and available (initialized), and the last
+    /// failure to initialize one. Nil when no configuration is set.
+    public func provisionedStatus(_ id: ProvisionedID) async -> (allocated: Int, available: Int, failure: String?)? {
+        await pool.provisionedStatus(id)
+    }
+
+    public func snapshot() async -> PoolSnapshot {
+        await pool.snapshot()
     }
 
     public var inFlight: Int { lock.withLock { busy } }
 
-    /// Stops idle environments whose idle timeout or lifetime ran out. `startReaper` calls it periodically.
-    public func reapIdle() {
-        let expired = lock.withLock { () -> [ExecutionEnvironment] in
-            var gone: [ExecutionEnvironment] = []
-            for (key, list) in idle {
-                let (leaving, staying) = list.reduce(into: ([ExecutionEnvironment](), [ExecutionEnvironment]())) { parts, environment in
-                    if environment.session.isEnded || environment.handle(.tick).contains(.destroy) { parts.0.append(environment) } else { parts.1.append(environment) }
-                }
-                gone += leaving
-                idle[key] = staying.isEmpty ? nil : staying
-            }
-            return gone
-        }
-        expired.forEach { $0.destroy() }
-    }
-
-    /// Runs `reapIdle` every `interval` seconds until the task is cancelled.
+    /// Runs the pool's housekeeping (idle timeout, lifetime, dead and missing environments) every
+    /// `interval` seconds until the task is cancelled.
     public func startReaper(interval: Double) -> Task<Void, Never> {
         Task { [weak self] in
             while !Task.isCancelled {
                 try? await Task.sleep(nanoseconds: UInt64(interval * 1_000_000_000))
-                self?.reapIdle()
+                await self?.pool.tick()
             }
         }
     }
 
-    private func takeIdle(_ key: EnvironmentKey) -> ExecutionEnvironment? {
-        lock.withLock {
-            while var list = idle[key], let environment = list.popLast() {
-                idle[key] = list.isEmpty ? nil : list
-                if !environment.session.isEnded && environment.lifecycleState == .ready { return environment }
-                environment.destroy()
-            }
-            return nil
-        }
-    }
-
-    private func putIdle(_ environment: ExecutionEnvironment) {
-        let keep = lock.withLock { () -> Bool in
-            guard !stopping, !environment.session.isEnded, (idle[environment.key]?.count ?? 0) < configuration.idlePerVersion else { return false }
-            idle[environment.key, default: []].append(environment)
-            return true
-        }
-        if !keep { environment.destroy() }
-    }
-
-    private func start(_ version: FunctionVersion, key: EnvironmentKey, region: String, log: @escaping @Sendable (String) -> Void) async throws -> ExecutionEnvironment {
+    private func startEnvironment(_ version: FunctionVersion, initialization: InitializationType, onExit: @escaping @Sendable () -> Void) async throws -> ExecutionEnvironment {
         guard let command = catalog.commands[version.settings.runtime] else {
             throw InvokerError.runtimeUnavailable(version.settings.runtime, catalog.identifiers)
         }
-        let spec = sandboxSpec(version, command: command, region: region)
-        let policy = EnvironmentLifecycle.Policy(mode: .reuse, idleTimeout: configuration.idleTimeout, maxLifetime: configuration.maxLifetime)
-        return try await ExecutionEnvironment.start(key: key, spec: spec, launcher: launcher, group: group, policy: policy, output: log)
+        let spec = sandboxSpec(version, command: command, region: configuration.region, initialization: initialization)
+        let log: @Sendable (String) -> Void = { [logs] text in logs.append(account: version.account, function: version.name, text) }
+        return try await ExecutionEnvironment.start(spec: spec, launcher: launcher, group: group, output: log, onExit: onExit)
     }
 
-    func sandboxSpec(_ version: FunctionVersion, command: [String], region: String) -> SandboxSpec {
+    func sandboxSpec(_ version: FunctionVersion, command: [String], region: String, initialization: InitializationType = .onDemand) -> SandboxSpec {
         let s = version.settings
         var environment = s.environment.map { "\($0.key)=\($0.value)" }.sorted()
         var platform: [String: String] = [
             "_HANDLER": s.handler, "AWS_REGION": region, "AWS_DEFAULT_REGION": region,
             "AWS_LAMBDA_FUNCTION_NAME": version.name, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": String(s.memorySize),
-            "AWS_LAMBDA_FUNCTION_VERSION": version.version, "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_LAMBDA_FUNCTION_VERSION": version.version, "AWS_LAMBDA_INITIALIZATION_TYPE": initialization.rawValue,
             "AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/\(version.name)", "AWS_LAMBDA_LOG_STREAM_NAME": Self.logStreamName(version.version),
             "LAMBDA_TASK_ROOT": "/var/task", "LAMBDA_RUNTIME_DIR": "/var/runtime", "TZ": "UTC",
         ]
@@ -301,11 +297,19 @@ public struct InvokeResult: Sendable {
 
 public enum InvokerError: Error, CustomStringConvertible {
     case runtimeUnavailable(String, [String])
+    /// Refused with 429: Lambda's Reason says which limit.
+    case throttled(ThrottleReason)
+    /// The server is stopping and takes no new invocations.
+    case stopping
 
     public var description: String {
         switch self {
         case let .runtimeUnavailable(runtime, available):
             return "runtime \(runtime) is not available on this host (available: \(available.joined(separator: ", ")))"
+        case let .throttled(reason):
+            return "throttled: \(reason.rawValue)"
+        case .stopping:
+            return "the server is stopping"
         }
     }
 }

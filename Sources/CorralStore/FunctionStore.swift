@@ -87,6 +87,7 @@ public final class FunctionStore: Sendable {
                     throw StoreError.conflict("Unable to delete version because the following aliases reference it: [\(users.sorted().joined(separator: ", "))]")
                 }
                 _ = try VersionRow.deleteOne(db, key: ["account": account, "name": name, "version": version])
+                try Self.dropProvisioned(db, account: account, function: name, qualifier: version)
             } else {
                 _ = try FunctionRow.deleteOne(db, key: ["account": account, "name": name])
             }
@@ -184,6 +185,7 @@ public final class FunctionStore: Sendable {
     public func deleteAlias(account: String, function: String, name: String) throws(StoreError) {
         try write { db in
             _ = try AliasRow.deleteOne(db, key: ["account": account, "function": function, "name": name])
+            try Self.dropProvisioned(db, account: account, function: function, qualifier: name)
         }
     }
 

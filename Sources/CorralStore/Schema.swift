@@ -38,6 +38,24 @@ enum Schema {
                 t.foreignKey(["account", "function"], references: "function", onDelete: .cascade)
             }
         }
+        migrator.registerMigration("v2: reserved and provisioned concurrency") { db in
+            try db.create(table: "reservedConcurrency") { t in
+                t.column("account", .text).notNull()
+                t.column("function", .text).notNull()
+                t.column("reserved", .integer).notNull()
+                t.primaryKey(["account", "function"])
+                t.foreignKey(["account", "function"], references: "function", onDelete: .cascade)
+            }
+            try db.create(table: "provisionedConcurrency") { t in
+                t.column("account", .text).notNull()
+                t.column("function", .text).notNull()
+                t.column("qualifier", .text).notNull()          // a version number or an alias name
+                t.column("requested", .integer).notNull()
+                t.column("lastModifiedMs", .integer).notNull()
+                t.primaryKey(["account", "function", "qualifier"])
+                t.foreignKey(["account", "function"], references: "function", onDelete: .cascade)
+            }
+        }
         return migrator
     }
 }
@@ -73,4 +91,20 @@ struct AliasRow: Codable, FetchableRecord, PersistableRecord {
     var description: String
     var weights: String
     var revisionID: String
+}
+
+struct ReservedConcurrencyRow: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "reservedConcurrency"
+    var account: String
+    var function: String
+    var reserved: Int
+}
+
+struct ProvisionedConcurrencyRow: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "provisionedConcurrency"
+    var account: String
+    var function: String
+    var qualifier: String
+    var requested: Int
+    var lastModifiedMs: Int64
 }

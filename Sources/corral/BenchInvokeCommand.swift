@@ -24,6 +24,8 @@ struct BenchInvokeCommand: AsyncParsableCommand {
     var runs = 1000
     @Option(help: "Cold starts measured.")
     var coldRuns = 20
+    @Option(help: "Idle environments to hold at the end, to measure the supervisor's resident memory with them (0 skips).")
+    var idleEnvironments = 0
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
@@ -36,6 +38,16 @@ struct BenchInvokeCommand: AsyncParsableCommand {
         var cold: Percentiles
         var barePython: Percentiles
         var coldOverBarePythonP50Ms: Double
+        var idleEnvironments: Int
+        var supervisorRSSMB: Double?
+    }
+
+    /// VmRSS of this process, in MB.
+    static func residentMegabytes() -> Double? {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let kB = Double(line.split(separator: " ").dropFirst().first ?? "") else { return nil }
+        return kB / 1024
     }
 
     func run() async throws {
@@ -48,10 +60,19 @@ struct BenchInvokeCommand: AsyncParsableCommand {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("corral-bench-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         var settings = ServerConfiguration()
-        settings.idlePerVersion = max(4, concurrency)
         settings.cgroupParent = "corral-bench"
         let supervisor = try Supervisor(settings: settings, dataDirectory: scratch, publicURL: "http://127.0.0.1", logger: logger)
-        defer { supervisor.shutdown() }
+        do {
+            try await measure(supervisor, logger: logger)
+        } catch {
+            await supervisor.shutdown()
+            throw error
+        }
+        await supervisor.shutdown()
+    }
+
+    private func measure(_ supervisor: Supervisor, logger: Logger) async throws {
+        try await supervisor.restore()
         let ports = AsyncStream<Int>.makeStream()
         let app = Application(router: supervisor.router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                               onServerRunning: { channel in
@@ -110,10 +131,31 @@ struct BenchInvokeCommand: AsyncParsableCommand {
             bare.append(try Self.timedSpawn(["/usr/bin/" + python, "-c", "pass"]))
         }
 
+        // Supervisor memory with many idle environments: a function that holds each invocation long enough
+        // that every concurrent one gets its own environment.
+        var idleRSS: Double? = nil
+        if idleEnvironments > 0 {
+            let slow = try DeployCommand.zipFiles(["app.py": "import time\ndef handler(event, context):\n    time.sleep(1.0)\n"])
+            _ = try await Self.send(base, "POST", "/2015-03-31/functions", json: [
+                "FunctionName": "idle", "Runtime": python, "Handler": "app.handler", "Role": "arn:aws:iam::000000000000:role/bench",
+                "Code": ["ZipFile": slow.base64EncodedString()], "MemorySize": 128, "Timeout": 30,
+            ])
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<idleEnvironments {
+                    group.addTask { _ = try await Self.send(base, "POST", "/2015-03-31/functions/idle/invocations", body: Data("{}".utf8)) }
+                }
+                try await group.waitForAll()
+            }
+            let ready = await supervisor.invoker.snapshot().functions.first { $0.function == "idle" }?.ready ?? 0
+            guard ready >= idleEnvironments else { throw ValidationError("only \(ready) of \(idleEnvironments) environments are idle") }
+            idleRSS = Self.residentMegabytes()
+        }
+
         let result = Result(floor: Percentiles(floor), warm: Percentiles(warm), warmOverFloorP50: Percentiles(warm).p50Ms / Percentiles(floor).p50Ms,
                             throughputPerSecond: Double(completed) / duration, concurrency: concurrency,
                             cold: Percentiles(cold), barePython: Percentiles(bare),
-                            coldOverBarePythonP50Ms: Percentiles(cold).p50Ms - Percentiles(bare).p50Ms)
+                            coldOverBarePythonP50Ms: Percentiles(cold).p50Ms - Percentiles(bare).p50Ms,
+                            idleEnvironments: idleEnvironments, supervisorRSSMB: idleRSS)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
@@ -124,6 +166,9 @@ struct BenchInvokeCommand: AsyncParsableCommand {
             print(String(format: "through %.0f invocations/s   (%d concurrent clients, %d warm environments, %.0f s)", result.throughputPerSecond, concurrency, concurrency, duration))
             print(String(format: "cold    p50 %.2f ms  p99 %.2f ms   (first invocation after a configuration change, %d runs)", result.cold.p50Ms, result.cold.p99Ms, coldRuns))
             print(String(format: "python  p50 %.2f ms  p99 %.2f ms   (bare %@ -c pass; cold is %.2f ms more at p50)", result.barePython.p50Ms, result.barePython.p99Ms, python, result.coldOverBarePythonP50Ms))
+            if let idleRSS {
+                print(String(format: "rss     %.1f MB   (the supervisor's resident memory with %d idle environments)", idleRSS, idleEnvironments))
+            }
         }
     }
 

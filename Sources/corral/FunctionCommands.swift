@@ -35,6 +35,8 @@ struct DeployCommand: AsyncParsableCommand {
     @Option(help: "Timeout in seconds (1-900).") var timeout: Int?
     @Option(help: "Environment variable K=V (repeatable).") var env: [String] = []
     @Option(help: "Execution role ARN (stored; enforced once policies exist).") var role = "arn:aws:iam::000000000000:role/corral-function"
+    @Option(help: "reuse (Lambda's model: environments serve invocations one after another) or fresh (each invocation gets its own environment, started ahead).")
+    var mode: String?
     @OptionGroup var endpoint: EndpointOptions
 
     func validate() throws {
@@ -59,6 +61,7 @@ struct DeployCommand: AsyncParsableCommand {
             var settings: [String: Any] = ["Runtime": runtime, "Handler": handler, "Role": role, "Environment": ["Variables": variables]]
             if let memory { settings["MemorySize"] = memory }
             if let timeout { settings["Timeout"] = timeout }
+            if let mode { settings["CorralEnvironmentMode"] = mode }
             let reply: APIClient.Reply
             if exists {
                 // Check the package first (DryRun), then the settings, then change the code: a refused
@@ -184,6 +187,41 @@ struct LogsCommand: AsyncParsableCommand {
                 printed = reply.body.count
                 if follow { try await Task.sleep(nanoseconds: 1_000_000_000) }
             } while follow
+        }
+    }
+}
+
+/// `corral status`: the warm pool at a glance, from GET /corral/status.
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show the warm pool: per function, environments warm (idle), busy, provisioned and reserved; the host's capacity used.")
+    @Flag(help: "Print the server's JSON instead of a table.") var json = false
+    @OptionGroup var endpoint: EndpointOptions
+
+    func run() async throws {
+        try await clientCall {
+            let reply = try await endpoint.client.send("GET", "/corral/status")
+            if json {
+                FileHandle.standardOutput.write(reply.body)
+                print("")
+                return
+            }
+            let status = reply.json
+            var rows: [[String]] = [["ACCOUNT", "FUNCTION", "WARM", "BUSY", "STARTING", "DRAINING", "PROVISIONED", "RESERVED", "RUNNING"]]
+            for f in status["functions"] as? [[String: Any]] ?? [] {
+                let number = { (key: String) in "\(f[key] as? Int ?? 0)" }
+                let provisioned = "\(f["provisioned"] as? Int ?? 0)/\(f["provisionedRequested"] as? Int ?? 0)"
+                rows.append([f["account"] as? String ?? "", f["function"] as? String ?? "", number("ready"), number("busy"), number("creating"),
+                             number("draining"), provisioned, (f["reserved"] as? Int).map(String.init) ?? "-", number("inFlight")])
+            }
+            let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+            for row in rows {
+                print(row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  "))
+            }
+            let used = status["memoryUsedMB"] as? Int ?? 0, budget = status["memoryBudgetMB"] as? Int ?? 0
+            let count = status["environments"] as? Int ?? 0, countBudget = status["environmentBudget"] as? Int ?? 0
+            print("capacity: \(used) of \(budget) MB, \(count) of \(countBudget) environments; \(status["waiting"] as? Int ?? 0) invocations waiting for room")
         }
     }
 }

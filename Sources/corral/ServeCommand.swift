@@ -7,6 +7,7 @@ import CorralStore
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 
 /// `corral serve`: the supervisor. The Lambda API on --listen, state under --data, functions run in
 /// sandboxes with the Runtime API inside each.
@@ -51,7 +52,14 @@ struct ServeCommand: AsyncParsableCommand {
         guard Self.parseListen(settings.listen) != nil else { throw ValidationError("listen must be HOST:PORT, e.g. 127.0.0.1:9000, not '\(settings.listen)'") }
         guard settings.account.count == 12, settings.account.allSatisfy(\.isNumber) else { throw ValidationError("account must be 12 digits") }
         guard (0...64).contains(settings.prefill) else { throw ValidationError("prefill must be 0 to 64") }
-        guard (0...1024).contains(settings.idlePerVersion) else { throw ValidationError("idlePerVersion must be 0 to 1024") }
+        guard settings.capacityMemoryMB >= 0, settings.capacityEnvironments >= 0 else {
+            throw ValidationError("capacityMemoryMB and capacityEnvironments must be 0 (the machine's defaults) or more")
+        }
+        guard settings.capacityMemoryMB == 0 || settings.capacityMemoryMB >= 128 else { throw ValidationError("capacityMemoryMB must be at least 128") }
+        guard (0...900).contains(settings.queueTimeoutSeconds) else { throw ValidationError("queueTimeoutSeconds must be 0 to 900") }
+        guard ["api", "off"].contains(settings.metrics) || Self.parseListen(settings.metrics) != nil else {
+            throw ValidationError("metrics must be api, off, or HOST:PORT for a listener of its own, not '\(settings.metrics)'")
+        }
         guard settings.idleTimeoutSeconds >= 1 else { throw ValidationError("idleTimeoutSeconds must be at least 1") }
         guard settings.maxLifetimeSeconds >= 60 else { throw ValidationError("maxLifetimeSeconds must be at least 60") }
         guard settings.logBytesPerFunction >= 4096 else { throw ValidationError("logBytesPerFunction must be at least 4096") }
@@ -97,12 +105,30 @@ struct ServeCommand: AsyncParsableCommand {
             printError("corral serve: cannot start with data in \(dataDirectory): \(error)")
             throw ExitCode(1)
         }
-        defer { supervisor.shutdown() }
+        do {
+            try await supervisor.restore()
+        } catch {
+            printError("corral serve: cannot restore concurrency settings: \(error)")
+            await supervisor.shutdown()
+            throw ExitCode(1)
+        }
         let catalog = supervisor.catalog
-        let router = supervisor.router
         logger.info("corral serve: data in \(dataDirectory); runtimes: \(catalog.identifiers.joined(separator: ", "))")
-        let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "corral"), logger: logger)
-        try await app.runService()
+        let app = Application(router: supervisor.router, configuration: .init(address: .hostname(host, port: port), serverName: "corral"), logger: logger)
+        var services: [any Service] = [app]
+        if let (metricsHost, metricsPort) = Self.parseListen(settings.metrics) {
+            logger.info("corral serve: metrics on http://\(settings.metrics)/metrics")
+            services.append(Application(router: supervisor.metricsRouter, configuration: .init(address: .hostname(metricsHost, port: metricsPort), serverName: "corral"),
+                                        logger: logger))
+        }
+        let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            await supervisor.shutdown()
+            throw error
+        }
         logger.info("corral serve: stopped; stopping sandboxes")
+        await supervisor.shutdown()
     }
 }

@@ -9,11 +9,14 @@ struct ServerConfiguration: Codable, Equatable {
     var account = "000000000000"
     var region = "us-east-1"
     var prefill = 4
-    var idlePerVersion = 4
     var logBytesPerFunction = 8 << 20
     var cgroupParent = "corral"
     var idleTimeoutSeconds = 600
     var maxLifetimeSeconds = 14400
+    var capacityMemoryMB = 0
+    var capacityEnvironments = 0
+    var queueTimeoutSeconds = 2.0
+    var metrics = "api"
 
     /// Reads `path`; keys it does not set keep their defaults, unknown keys are refused (a typo must not
     /// pass silently).
@@ -48,11 +51,16 @@ struct ServerConfiguration: Codable, Equatable {
             case .account: configuration.account = text
             case .region: configuration.region = text
             case .prefill: configuration.prefill = try integer()
-            case .idlePerVersion: configuration.idlePerVersion = try integer()
             case .logBytesPerFunction: configuration.logBytesPerFunction = try integer()
             case .cgroupParent: configuration.cgroupParent = text
             case .idleTimeoutSeconds: configuration.idleTimeoutSeconds = try integer()
             case .maxLifetimeSeconds: configuration.maxLifetimeSeconds = try integer()
+            case .capacityMemoryMB: configuration.capacityMemoryMB = try integer()
+            case .capacityEnvironments: configuration.capacityEnvironments = try integer()
+            case .queueTimeoutSeconds:
+                guard let seconds = value.float else { throw ConfigurationError(message: "\(path): \(name) must be a number") }
+                configuration.queueTimeoutSeconds = seconds
+            case .metrics: configuration.metrics = text
             case nil: break
             }
         }
@@ -60,7 +68,8 @@ struct ServerConfiguration: Codable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case listen, data, account, region, prefill, idlePerVersion, logBytesPerFunction, cgroupParent, idleTimeoutSeconds, maxLifetimeSeconds
+        case listen, data, account, region, prefill, logBytesPerFunction, cgroupParent, idleTimeoutSeconds, maxLifetimeSeconds
+        case capacityMemoryMB, capacityEnvironments, queueTimeoutSeconds, metrics
     }
 }
 

@@ -1,5 +1,8 @@
 import CorralAPI
 import CorralCode
+import CorralMetrics
+import CorralPool
+import CorralSystem
 import CorralRuntime
 import CorralSandbox
 import CorralStore
@@ -13,6 +16,10 @@ final class Supervisor {
     let launcher: SandboxLauncher
     let invoker: Invoker
     let router: Router<BasicRequestContext>
+    /// /metrics alone, for a listener of its own (the `metrics: HOST:PORT` setting).
+    let metricsRouter: Router<BasicRequestContext>
+    let metrics = CorralMetrics()
+    private let service: LambdaService
     let catalog: RuntimeCatalog
     private let reaper: Task<Void, Never>
 
@@ -28,25 +35,43 @@ final class Supervisor {
         let bootstraps = try Bootstraps.install(under: dataDirectory + "/runtime")
         let logs = FunctionLogs(root: dataDirectory + "/logs", limit: settings.logBytesPerFunction)
         var invokerConfiguration = Invoker.Configuration(bootstrapDirectory: bootstraps, codeDirectory: code.root)
-        invokerConfiguration.idlePerVersion = settings.idlePerVersion
         invokerConfiguration.idleTimeout = Double(settings.idleTimeoutSeconds)
         invokerConfiguration.maxLifetime = Double(settings.maxLifetimeSeconds)
-        invoker = Invoker(configuration: invokerConfiguration, launcher: launcher, catalog: catalog, logs: logs, logger: logger)
-        reaper = invoker.startReaper(interval: min(10, max(0.5, Double(settings.idleTimeoutSeconds) / 4)))
+        invokerConfiguration.queueTimeout = settings.queueTimeoutSeconds
+        invokerConfiguration.region = settings.region
+        let machine = CapacityBudget.defaults(physicalMemoryBytes: HostMemory.physicalBytes())
+        let memoryMB = settings.capacityMemoryMB > 0 ? settings.capacityMemoryMB : machine.memoryMB
+        invokerConfiguration.budget = CapacityBudget(memoryMB: memoryMB,
+                                                     environments: settings.capacityEnvironments > 0 ? settings.capacityEnvironments : max(1, min(4096, memoryMB / 128)))
+        invoker = Invoker(configuration: invokerConfiguration, launcher: launcher, catalog: catalog, logs: logs, logger: logger, metrics: metrics)
+        reaper = invoker.startReaper(interval: min(2, max(0.25, Double(settings.idleTimeoutSeconds) / 4)))
         let catalog = self.catalog
-        let service = LambdaService(functions: store, code: code, publicURL: publicURL, invoker: invoker,
-                                    availableRuntimes: { catalog.identifiers })
+        service = LambdaService(functions: store, code: code, publicURL: publicURL, invoker: invoker,
+                                availableRuntimes: { catalog.identifiers })
         router = Router()
         let account = settings.account, region = settings.region
         LambdaRoutes(service: service, logs: logs) { request in
             Caller(account: account, region: Caller.signingRegion(authorization: request.headers[.authorization]) ?? region)
         }.register(on: router, logger: logger)
+        let status = PoolRoutes(invoker: invoker, metrics: metrics)
+        status.registerStatus(on: router)
+        metricsRouter = Router()
+        switch settings.metrics {
+        case "api": status.registerMetrics(on: router)
+        case "off": break
+        default: status.registerMetrics(on: metricsRouter)
+        }
+    }
+
+    /// Applies the stored reserved and provisioned concurrency to the warm pool.
+    func restore() async throws {
+        try await service.restoreConcurrency()
     }
 
     /// Stops every sandbox and what was made ahead for them.
-    func shutdown() {
+    func shutdown() async {
         reaper.cancel()
-        invoker.shutdown()
+        await invoker.shutdown()
         launcher.shutdown()
     }
 }
