@@ -90,7 +90,9 @@ let package = Package(
         .testTarget(name: "CorralStoreTests", dependencies: ["CorralStore"]),
         .testTarget(name: "CorralAuthTests", dependencies: ["CorralAuth"]),
         .testTarget(name: "CorralPoolTests", dependencies: ["CorralPool"]),
-        .testTarget(name: "CorralRuntimeTests", dependencies: ["CorralRuntime"]),
+        .testTarget(name: "CorralRuntimeTests", dependencies: [
+            "CorralRuntime", "CorralSandbox", "CorralStore", "CorralFunctions", "CorralPool", .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "CorralAPITests", dependencies: [
             "CorralAPI", "CorralStore", "CorralCode",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -97,7 +97,8 @@ actor WarmPool {
         if let id = ledger.claimReady(key, now: Self.now()) {
             placement = .reuse(id)
         } else if waiters.isEmpty {
-            placement = place(key, memoryMB: version.settings.memorySize, mode: mode)
+            // An environment started ahead for this version is on its way: wait for it rather than start another.
+            placement = place(key, memoryMB: version.settings.memorySize, mode: mode, startsAhead: 0)
         }
         if placement == nil {
             placement = await wait(key, memoryMB: version.settings.memorySize, mode: mode)
@@ -111,6 +112,7 @@ actor WarmPool {
             if mode == .fresh { prestart(version) }
             return Lease(id: id, key: key, environment: environment, coldStart: false)
         case let .start(id)?:
+            if mode == .fresh { prestart(version) }
             let environment: ExecutionEnvironment
             do {
                 environment = try await starter(version, .onDemand, exitHandler(id))
@@ -213,10 +215,13 @@ actor WarmPool {
 
     // MARK: Placement
 
-    /// A ready environment of `key`, or room for a new one (evicting idle ones if needed), or nil when full.
-    private func place(_ key: PoolKey, memoryMB: Int, mode: FunctionSettings.EnvironmentMode) -> Placement? {
+    /// A ready environment of `key`, or room for a new one (evicting idle ones if needed), or nil when the
+    /// host is full or an environment started ahead for `key` is on its way (`startsAhead` of them are
+    /// already promised to invocations waiting before this one).
+    private func place(_ key: PoolKey, memoryMB: Int, mode: FunctionSettings.EnvironmentMode, startsAhead: Int) -> Placement? {
         let now = Self.now()
         if let id = ledger.claimReady(key, now: now) { return .reuse(id) }
+        if startingAhead(key) > startsAhead { return nil }
         switch ledger.room(memoryMB: memoryMB, tenant: key.account, waiting: Set(waiters.map(\.key.account))) {
         case .fits: break
         case let .evict(victims): evict(victims)
@@ -229,7 +234,7 @@ actor WarmPool {
         let token = nextToken
         nextToken += 1
         let timeout = settings.queueTimeout
-        metrics?.queued()
+        if startingAhead(key) == 0 { metrics?.queued() }
         return await withCheckedContinuation { continuation in
             waiters.append(Waiter(token: token, key: key, memoryMB: memoryMB, mode: mode, arrival: Self.now(), continuation: continuation))
             Task { [weak self] in
@@ -240,22 +245,34 @@ actor WarmPool {
         }
     }
 
+    /// The queue timeout passed: the invocation gets room now if any is free (it may have waited for an
+    /// environment started ahead that is slow to come), or nil (429).
     private func expire(_ token: Int) {
         guard let index = waiters.firstIndex(where: { $0.token == token }) else { return }
-        waiters.remove(at: index).continuation.resume(returning: nil)
+        let waiter = waiters.remove(at: index)
+        waiter.continuation.resume(returning: place(waiter.key, memoryMB: waiter.memoryMB, mode: waiter.mode, startsAhead: .max))
     }
 
     /// Gives room to waiting invocations, tenants holding the least memory first.
     private func wake() {
         guard !waiters.isEmpty else { return }
         var served = Set<Int>()
+        var promised: [PoolKey: Int] = [:]
         for index in ledger.serviceOrder(waiters.map { ($0.key.account, $0.arrival) }) {
             let waiter = waiters[index]
-            guard let placement = place(waiter.key, memoryMB: waiter.memoryMB, mode: waiter.mode) else { continue }
+            let ahead = promised[waiter.key, default: 0]
+            promised[waiter.key] = ahead + 1
+            guard let placement = place(waiter.key, memoryMB: waiter.memoryMB, mode: waiter.mode, startsAhead: ahead) else { continue }
+            promised[waiter.key] = ahead
             served.insert(waiter.token)
             waiter.continuation.resume(returning: placement)
         }
         waiters.removeAll { served.contains($0.token) }
+    }
+
+    /// Environments of `key` starting with no invocation waiting on them (provisioned or started ahead).
+    private func startingAhead(_ key: PoolKey) -> Int {
+        ledger.count { $0.key == key && $0.state == .creating && !$0.claimed }
     }
 
     private func evict(_ victims: [Int]) {

@@ -337,6 +337,84 @@ import Testing
         #expect(cold.status == 0 && cold.errors.contains("Init Duration"), "started cold again: \(cold)")
     }
 
+    @Test("the warm pool through boto3: reserved concurrency throttles, provisioned environments are ready first and replaced, capacity evicts and queues, fresh mode, status and metrics")
+    func warmPool() throws {
+        let python = try Self.gate()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("corral-pool-\(UUID().uuidString)").path
+        defer {
+            if let all = FileManager.default.enumerator(atPath: directory) { while let n = all.nextObject() as? String { chmod(directory + "/" + n, 0o755) } }
+            for path in [directory, directory + ".log", directory + ".yaml"] { try? FileManager.default.removeItem(atPath: path) }
+            Self.removeCgroupParent()
+        }
+        let port = Self.freePort()
+        let server = try Server(data: directory, port: port, settings: "capacityMemoryMB: 640\ncapacityEnvironments: 5\nqueueTimeoutSeconds: 2\n")
+        let seen: [String: Any]
+        do {
+            seen = try Self.scenario(python, port: port, phase: "pool")
+        } catch {
+            _ = server.stop()
+            throw Unavailable(description: "\(error)\n--- server log\n\(server.output)")
+        }
+        #expect(server.stop() == 0, "\(server.output)")
+        #expect(Self.leftoverCgroups().isEmpty, "cgroups left: \(Self.leftoverCgroups())")
+        func object(_ key: String) -> [String: Any] { seen[key] as? [String: Any] ?? [:] }
+
+        // Reserved concurrency.
+        #expect(seen["putReserved"] as? Int == 1 && seen["getReserved"] as? Int == 1)
+        #expect(object("getFunctionConcurrency")["ReservedConcurrentExecutions"] as? Int == 1)
+        #expect(object("reservedThrottle")["reason"] as? String == "ReservedFunctionConcurrentInvocationLimitExceeded", "\(seen["reservedThrottle"] ?? "nil")")
+        #expect(object("reservedThrottle")["retryAfter"] as? String == "1")
+        #expect(seen["reservedAfter"] is NSNull, "the limit frees when the invocation ends")
+        #expect(object("disabled")["reason"] as? String == "ReservedFunctionConcurrentInvocationLimitExceeded", "zero disables the function")
+        #expect(seen["reservedDeleted"] is NSNull && seen["enabledAgain"] is NSNull)
+        #expect(seen["reservedTooMany"] as? String == "InvalidParameterValueException")
+
+        // Provisioned concurrency: ready before the first invocation, which is not a cold start.
+        #expect(object("provPut")["code"] as? Int == 202 && object("provPut")["requested"] as? Int == 2)
+        #expect(seen["provReady"] as? Bool == true, "\(seen["provGet"] ?? "")")
+        #expect(object("provGet")["AvailableProvisionedConcurrentExecutions"] as? Int == 2 && object("provGet")["AllocatedProvisionedConcurrentExecutions"] as? Int == 2)
+        #expect(object("provStatus")["provisioned"] as? Int == 2 && object("provStatus")["ready"] as? Int == 2)
+        #expect(object("provFirst")["init"] as? String == "provisioned-concurrency")
+        #expect(object("provFirst")["coldLog"] as? Bool == false, "Init Duration is absent on a provisioned environment")
+        #expect(seen["provOnLatest"] as? String == "InvalidParameterValueException")
+        #expect(seen["provMissing"] as? String == "ProvisionedConcurrencyConfigNotFoundException")
+        #expect((seen["provList"] as? [String]) == ["arn:aws:lambda:us-east-1:000000000000:function:prov:1"])
+        #expect(seen["provCrash"] as? String == "Runtime.ExitError")
+        #expect(seen["provReplaced"] as? Bool == true, "the crashed provisioned environment is replaced")
+        #expect(seen["provAfterCrashCold"] as? Bool == false)
+
+        // Capacity: the least recently used idle environment is evicted; provisioned ones never are.
+        #expect((object("beforeEvict") as? [String: Int]) == ["limited": 1, "prov": 2, "a": 1, "b": 1])
+        #expect(seen["cEvicts"] is NSNull)
+        #expect((object("afterEvict") as? [String: Int]) == ["limited": 0, "prov": 2, "a": 1, "b": 1, "c": 1])
+        #expect(seen["allBusy"] as? Bool == true)
+        let full = object("fullThrottle")
+        #expect(full["reason"] as? String == "ConcurrentInvocationLimitExceeded", "\(full)")
+        #expect((full["waited"] as? Double ?? 0) >= 1.9, "it waited the queue timeout first: \(full)")
+        let queued = object("queuedServed")
+        #expect(queued["error"] is NSNull && queued["cold"] as? Bool == true, "the waiting invocation got the freed place: \(queued)")
+
+        // Fresh mode.
+        #expect(seen["freshMode"] as? String == "fresh")
+        #expect(seen["freshInstances"] as? Int == 3, "each invocation had its own environment")
+        #expect((seen["freshCold"] as? [Bool]) == [true, false, false], "after the first, each found one started ahead")
+        #expect(seen["freshBadMode"] as? String == "InvalidParameterValueException")
+
+        // Status and metrics.
+        let status = object("status")
+        #expect(status["environmentBudget"] as? Int == 5 && status["memoryBudgetMB"] as? Int == 640)
+        let metrics = seen["metrics"] as? String ?? ""
+        for line in ["corral_throttles_total{account=\"000000000000\",function=\"limited\",reason=\"ReservedFunctionConcurrentInvocationLimitExceeded\"} 2",
+                     "corral_throttles_total{account=\"000000000000\",function=\"d\",reason=\"ConcurrentInvocationLimitExceeded\"} 1",
+                     "corral_environments{account=\"000000000000\",function=\"prov\",state=\"provisioned\"} 2",
+                     "corral_capacity_memory_budget_megabytes 640"] {
+            #expect(metrics.contains(line), "\(line) in:\n\(metrics)")
+        }
+        let evictions = metrics.split(separator: "\n").first { $0.hasPrefix("corral_evictions_total ") }.flatMap { Int($0.split(separator: " ")[1]) }
+        #expect((evictions ?? 0) >= 2, "c evicted limited's environment, d one of the freed ones: \(metrics)")
+        #expect(metrics.contains("corral_cold_starts_total{account=\"000000000000\",function=\"fresh\"} 1"), "\(metrics)")
+    }
+
     /// Sandbox groups holding processes under the test servers' parent (the memory hierarchy on v1, the
     /// tree on v2); the server's pool also keeps empty groups there, made ahead.
     static func sandboxGroups() -> [String] {

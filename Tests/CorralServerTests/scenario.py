@@ -145,6 +145,150 @@ while True:
     seen["versions"] = [v1, v2]
     seen["aliasCounts"] = counts
     seen["v2stage"] = invoke("echo:" + v2)["payload"]["stage"]
+elif phase == "pool":
+    # The warm pool on a server with room for 5 environments of 128 MB (capacityMemoryMB 640,
+    # capacityEnvironments 5) and a 2 s queue timeout.
+    import threading, time, urllib.request
+    # No retries: botocore would retry a 429 (after Retry-After) and hide the throttle.
+    client = boto3.client("lambda", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="secret",
+                          config=botocore.config.Config(retries={"mode": "legacy", "max_attempts": 0}, read_timeout=60))
+    POOL = b"""import os, time, uuid
+INSTANCE = uuid.uuid4().hex
+def handler(event, context):
+    if event.get("crash"):
+        os._exit(3)
+    time.sleep(event.get("sleep", 0))
+    return {"instance": INSTANCE, "init": os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE")}
+"""
+
+    def get(path):
+        with urllib.request.urlopen(endpoint + path, timeout=30) as r:
+            return r.read().decode()
+
+    def status(name):
+        rows = [f for f in json.loads(get("/corral/status"))["functions"] if f["function"] == name]
+        return rows[0] if rows else {}
+
+    def until(check, seconds=60):
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            if check():
+                return True
+            time.sleep(0.05)
+        return False
+
+    def create(name, **kw):
+        return client.create_function(FunctionName=name, Runtime="python3.11", Role=ROLE, Handler="app.handler", Timeout=30,
+                                      Code={"ZipFile": zip_of({"app.py": POOL})}, **kw)
+
+    def throttled(name, payload=None, **kw):
+        started = time.time()
+        try:
+            invoke(name, payload, **kw)
+            return None
+        except client.exceptions.TooManyRequestsException as e:
+            return {"reason": e.response.get("Reason"), "retryAfter": e.response["ResponseMetadata"]["HTTPHeaders"].get("retry-after"),
+                    "waited": time.time() - started}
+
+    def in_background(name, payload, **kw):
+        box = {}
+        thread = threading.Thread(target=lambda: box.update(invoke(name, payload, **kw)))
+        thread.start()
+        return thread, box
+
+    # Reserved concurrency: 1 runs, the second is refused at once; 0 disables; deleting restores.
+    create("limited")
+    seen["putReserved"] = client.put_function_concurrency(FunctionName="limited", ReservedConcurrentExecutions=1)["ReservedConcurrentExecutions"]
+    seen["getReserved"] = client.get_function_concurrency(FunctionName="limited").get("ReservedConcurrentExecutions")
+    seen["getFunctionConcurrency"] = client.get_function(FunctionName="limited").get("Concurrency")
+    thread, _ = in_background("limited", {"sleep": 1.5})
+    until(lambda: status("limited").get("inFlight") == 1)
+    seen["reservedThrottle"] = throttled("limited")
+    thread.join()
+    seen["reservedAfter"] = invoke("limited")["error"]
+    client.put_function_concurrency(FunctionName="limited", ReservedConcurrentExecutions=0)
+    seen["disabled"] = throttled("limited")
+    client.delete_function_concurrency(FunctionName="limited")
+    seen["reservedDeleted"] = client.get_function_concurrency(FunctionName="limited").get("ReservedConcurrentExecutions")
+    seen["enabledAgain"] = invoke("limited")["error"]
+    seen["reservedTooMany"] = error_class(lambda: client.put_function_concurrency(FunctionName="limited", ReservedConcurrentExecutions=1000))
+
+    # Provisioned concurrency: 2 environments of version 1, initialized before any invocation.
+    create("prov", Publish=True)
+    client.create_alias(FunctionName="prov", Name="live", FunctionVersion="1")
+    put = client.put_provisioned_concurrency_config(FunctionName="prov", Qualifier="1", ProvisionedConcurrentExecutions=2)
+    seen["provPut"] = {"status": put["Status"], "requested": put["RequestedProvisionedConcurrentExecutions"],
+                       "code": put["ResponseMetadata"]["HTTPStatusCode"]}
+    seen["provReady"] = until(lambda: client.get_provisioned_concurrency_config(FunctionName="prov", Qualifier="1")["Status"] == "READY")
+    got = client.get_provisioned_concurrency_config(FunctionName="prov", Qualifier="1")
+    seen["provGet"] = {k: got.get(k) for k in ("Status", "RequestedProvisionedConcurrentExecutions", "AvailableProvisionedConcurrentExecutions",
+                                               "AllocatedProvisionedConcurrentExecutions")}
+    seen["provStatus"] = status("prov")
+    first = invoke("prov", Qualifier="1")
+    seen["provFirst"] = {"init": first["payload"]["init"], "coldLog": "Init Duration" in first["log"]}
+    seen["provOnLatest"] = error_class(lambda: client.put_provisioned_concurrency_config(FunctionName="prov", Qualifier="$LATEST",
+                                                                                         ProvisionedConcurrentExecutions=1))
+    seen["provMissing"] = error_class(lambda: client.get_provisioned_concurrency_config(FunctionName="prov", Qualifier="live"))
+    seen["provList"] = [c["FunctionArn"] for c in client.list_provisioned_concurrency_configs(FunctionName="prov")["ProvisionedConcurrencyConfigs"]]
+    # A provisioned environment that crashes is replaced.
+    seen["provCrash"] = invoke("prov", {"crash": True}, Qualifier="1")["payload"].get("errorType")
+    seen["provReplaced"] = until(lambda: status("prov").get("provisioned") == 2 and status("prov").get("ready") == 2)
+    after = [invoke("prov", {"sleep": 0.3}, Qualifier="1") for _ in range(1)]
+    seen["provAfterCrashCold"] = any("Init Duration" in r["log"] for r in after)
+
+    # Capacity: limited (1 idle) + prov (2) + a + b fill the 5 places; c evicts the least recently used
+    # idle environment (limited's), never a provisioned one.
+    for name in ("a", "b", "c", "d"):
+        create(name)
+    invoke("a")
+    invoke("b")
+    seen["beforeEvict"] = {n: status(n).get("ready", 0) for n in ("limited", "prov", "a", "b")}
+    seen["cEvicts"] = invoke("c")["error"]
+    seen["afterEvict"] = {n: status(n).get("ready", 0) for n in ("limited", "prov", "a", "b", "c")}
+
+    # Full: every place busy, so d waits the queue timeout (2 s), then gets 429.
+    threads = [in_background("prov", {"sleep": 4}, Qualifier="1"), in_background("prov", {"sleep": 4}, Qualifier="1"),
+               in_background("a", {"sleep": 4}), in_background("b", {"sleep": 4}), in_background("c", {"sleep": 4})]
+    seen["allBusy"] = until(lambda: json.loads(get("/corral/status"))["environments"] == 5 and
+                            sum(f["busy"] for f in json.loads(get("/corral/status"))["functions"]) == 5)
+    seen["fullThrottle"] = throttled("d")
+    for thread, _ in threads:
+        thread.join()
+    # A waiting invocation gets the place an invocation frees, within the queue timeout.
+    threads = [in_background("prov", {"sleep": 3}, Qualifier="1"), in_background("prov", {"sleep": 3}, Qualifier="1"),
+               in_background("a", {"sleep": 3}), in_background("b", {"sleep": 3}), in_background("c", {"sleep": 1})]
+    until(lambda: sum(f["busy"] for f in json.loads(get("/corral/status"))["functions"]) == 5)
+    started = time.time()
+    served = invoke("d")
+    seen["queuedServed"] = {"error": served["error"], "waited": time.time() - started, "cold": "Init Duration" in served["log"]}
+    for thread, _ in threads:
+        thread.join()
+
+    # Fresh mode (Corral's own setting, sent as CorralEnvironmentMode): every invocation gets its own
+    # environment, and each after the first finds one started ahead (no Init Duration).
+    for name in ("a", "b", "c", "d", "limited"):
+        client.delete_function(FunctionName=name)
+    create("fresh")
+    request = urllib.request.Request(endpoint + "/2015-03-31/functions/fresh/configuration", method="PUT",
+                                     data=json.dumps({"CorralEnvironmentMode": "fresh"}).encode(), headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as r:
+        seen["freshMode"] = json.loads(r.read()).get("CorralEnvironmentMode")
+    runs = []
+    for _ in range(3):
+        runs.append(invoke("fresh"))
+        time.sleep(0.5)  # the next one is started ahead meanwhile
+    seen["freshInstances"] = len({r["payload"]["instance"] for r in runs})
+    seen["freshCold"] = ["Init Duration" in r["log"] for r in runs]
+    bad = urllib.request.Request(endpoint + "/2015-03-31/functions/fresh/configuration", method="PUT",
+                                 data=json.dumps({"CorralEnvironmentMode": "sometimes"}).encode(), headers={"Content-Type": "application/json"})
+    try:
+        urllib.request.urlopen(bad, timeout=30)
+        seen["freshBadMode"] = None
+    except urllib.error.HTTPError as e:
+        seen["freshBadMode"] = e.headers.get("x-amzn-ErrorType")
+
+    seen["status"] = json.loads(get("/corral/status"))
+    seen["metrics"] = get("/metrics")
 elif phase == "drain-setup":
     client.create_function(FunctionName="sleeper", Runtime="python3.11", Role=ROLE, Handler="app.handler", Timeout=10,
                            Code={"ZipFile": zip_of({"app.py": b"import time\ndef handler(e, c):\n    time.sleep(2)\n    return 'done'\n"})})
