@@ -87,9 +87,13 @@ static void rearm_parent_death_signal(const struct corral_spawn_attrs *a) {
     close(a->sync_fd);
 }
 
+/* Raw syscalls, not glibc's setresgid/setresuid: those apply the change to every thread glibc believes
+ * the process has (__nptl_setxid), and the child inherited the parent's thread list. With a thread of
+ * the parent being created or exiting at the clone, the child waited forever on that thread's futex.
+ * The kernel call changes the calling thread's credentials, and the child has only that thread. */
 static void become_root_in_namespace(const struct corral_spawn_attrs *a) {
-    if (setresgid(0, 0, 0) != 0) corral_fail(a, CORRAL_STEP_SETRESGID, -1);
-    if (setresuid(0, 0, 0) != 0) corral_fail(a, CORRAL_STEP_SETRESUID, -1);
+    if (syscall(SYS_setresgid, 0, 0, 0) != 0) corral_fail(a, CORRAL_STEP_SETRESGID, -1);
+    if (syscall(SYS_setresuid, 0, 0, 0) != 0) corral_fail(a, CORRAL_STEP_SETRESUID, -1);
 }
 
 int corral_loopback_up(void) {
