@@ -15,6 +15,8 @@ extension FunctionStore {
     }
 
     func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        // Emptied after the commit (and on failure too: cheap, and never wrong).
+        defer { versions.invalidate() }
         do {
             return try database.write(body)
         } catch let error as StoreError {

@@ -7,6 +7,7 @@ import GRDB
 /// Every method is one transaction, so a failed call changes nothing. Safe to use from any thread.
 public final class FunctionStore: Sendable {
     let database: DatabasePool
+    let versions = VersionCache()
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     public init(path: String) throws(StoreError) {
@@ -43,7 +44,12 @@ public final class FunctionStore: Sendable {
 
     /// The version a qualifier names: `$LATEST` when nil, a number, or the alias's primary version.
     public func version(account: String, name: String, qualifier: String?) throws(StoreError) -> FunctionVersion {
-        try read { db in try Self.resolve(db, account: account, name: name, qualifier: qualifier) }
+        let key = VersionCache.Key(account: account, name: name, qualifier: qualifier)
+        let (cached, generation) = versions.lookup(key)
+        if let cached { return cached }
+        let version = try read { db in try Self.resolve(db, account: account, name: name, qualifier: qualifier) }
+        versions.store(version, for: key, readAt: generation)
+        return version
     }
 
     /// `$LATEST` of each function, by name, `maxItems` (1...50) after `marker`.

@@ -38,6 +38,24 @@ import Testing
         #expect(throws: StoreError.notFound("Function not found: g")) { try reopened.version(account: account, name: "g", qualifier: nil) }
     }
 
+    @Test("resolved versions are cached, and every kind of write makes the next read see it")
+    func cacheFollowsWrites() throws {
+        let scratch = Scratch()
+        let store = try scratch.open()
+        _ = try store.createFunction(account: account, name: "f", settings: settings, code: codeA, publish: true)
+        let first = try store.version(account: account, name: "f", qualifier: nil) // cached now
+        let updated = try store.updateCode(account: account, name: "f", code: codeB, revisionID: nil)
+        #expect(try store.version(account: account, name: "f", qualifier: nil) == updated)
+        #expect(updated.revisionID != first.revisionID)
+        _ = try store.createAlias(FunctionAlias(account: account, function: "f", name: "live", functionVersion: "1", revisionID: UUID().uuidString))
+        #expect(try store.version(account: account, name: "f", qualifier: "live").version == "1")
+        _ = try store.publishVersion(account: account, name: "f", codeSha256: nil, revisionID: nil, description: nil)
+        _ = try store.updateAlias(account: account, function: "f", name: "live", revisionID: nil) { $0.functionVersion = "2" }
+        #expect(try store.version(account: account, name: "f", qualifier: "live").version == "2", "the alias moved")
+        _ = try store.delete(account: account, name: "f")
+        #expect(throws: StoreError.notFound("Function not found: f")) { try store.version(account: account, name: "f", qualifier: nil) }
+    }
+
     @Test("ListFunctions pages by name with Marker and MaxItems, one account only")
     func listing() throws {
         let scratch = Scratch()
