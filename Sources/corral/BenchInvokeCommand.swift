@@ -72,6 +72,10 @@ struct BenchInvokeCommand: AsyncParsableCommand {
     }
 
     private func measure(_ supervisor: Supervisor, logger: Logger) async throws {
+        var pool = HTTPClient.Configuration.ConnectionPool()
+        pool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(concurrency, idleEnvironments) + 4
+        // Lives until the command exits (a one-shot process).
+        Self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(connectionPool: pool))
         try await supervisor.restore()
         let ports = AsyncStream<Int>.makeStream()
         let app = Application(router: supervisor.router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
@@ -135,7 +139,7 @@ struct BenchInvokeCommand: AsyncParsableCommand {
         // that every concurrent one gets its own environment.
         var idleRSS: Double? = nil
         if idleEnvironments > 0 {
-            let slow = try DeployCommand.zipFiles(["app.py": "import time\ndef handler(event, context):\n    time.sleep(1.0)\n"])
+            let slow = try DeployCommand.zipFiles(["app.py": "import time\ndef handler(event, context):\n    time.sleep(5.0)\n"])
             _ = try await Self.send(base, "POST", "/2015-03-31/functions", json: [
                 "FunctionName": "idle", "Runtime": python, "Handler": "app.handler", "Role": "arn:aws:iam::000000000000:role/bench",
                 "Code": ["ZipFile": slow.base64EncodedString()], "MemorySize": 128, "Timeout": 30,
@@ -189,6 +193,9 @@ struct BenchInvokeCommand: AsyncParsableCommand {
         return Double(MonotonicClock.now() - start) / 1e6
     }
 
+    /// One connection per concurrent client (the shared client allows 8 per host).
+    nonisolated(unsafe) static var client = HTTPClient.shared
+
     static func send(_ base: String, _ method: String, _ path: String, json: Any? = nil, body: Data? = nil) async throws -> ByteBuffer {
         var request = HTTPClientRequest(url: base + path)
         request.method = HTTPMethod(rawValue: method)
@@ -197,7 +204,7 @@ struct BenchInvokeCommand: AsyncParsableCommand {
         } else if let body {
             request.body = .bytes(ByteBuffer(bytes: body))
         }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        let response = try await client.execute(request, timeout: .seconds(60))
         let data = try await response.body.collect(upTo: 8 << 20)
         guard response.status.code < 300 else {
             throw ValidationError("\(method) \(path): \(response.status.code) \(String(buffer: data))")
