@@ -91,6 +91,11 @@ public final class Cgroup: @unchecked Sendable {
         backend.stats()
     }
 
+    /// The peak memory use so far (memory.max_usage_in_bytes on v1, memory.peak on v2); nil if unknown.
+    public func peakMemoryBytes() -> UInt64? {
+        backend.peakMemoryBytes()
+    }
+
     /// The processes in the group (`cgroup.procs`; v1: the union over its hierarchies), in the caller's
     /// pid namespace. Empty when the group is gone.
     public func processIDs() -> [Int32] {

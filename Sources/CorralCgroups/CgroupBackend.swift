@@ -12,6 +12,8 @@ protocol CgroupBackend: Sendable {
     func applyLimits(_ limits: CgroupLimits) throws(SystemError)
     func attach(pid: Int32) throws(SystemError)
     func stats() -> CgroupStats
+    /// The peak of memory use alone (one file: cheaper than `stats` when that is all the caller needs).
+    func peakMemoryBytes() -> UInt64?
     func processIDs() -> [Int32]
     /// One round of killing: signals every process once. Returns when the round is done; the caller polls.
     func killRound() throws(SystemError)

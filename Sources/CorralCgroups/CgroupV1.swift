@@ -128,12 +128,15 @@ struct CgroupV1: CgroupBackend {
         }
     }
 
+    func peakMemoryBytes() -> UInt64? {
+        file("memory", "memory.max_usage_in_bytes").flatMap(kernel.readIfPresent).flatMap(CgroupFormat.number)
+    }
+
     func stats() -> CgroupStats {
         let oomControl = file("memory", "memory.oom_control").flatMap(kernel.readIfPresent).map(CgroupFormat.keyValues)
         let pidsEvents = file("pids", "pids.events").flatMap(kernel.readIfPresent).map(CgroupFormat.keyValues)
         return CgroupStats(
-            peakMemoryBytes: file("memory", "memory.max_usage_in_bytes").flatMap(kernel.readIfPresent)
-                .flatMap(CgroupFormat.number),
+            peakMemoryBytes: peakMemoryBytes(),
             cpuTimeNanoseconds: file("cpuacct", "cpuacct.usage").flatMap(kernel.readIfPresent).flatMap(CgroupFormat.number),
             oomKills: oomControl?["oom_kill"] ?? 0,
             pidsMaxEvents: pidsEvents.map { $0["max"] ?? 0 })

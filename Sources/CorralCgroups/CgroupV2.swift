@@ -67,12 +67,16 @@ struct CgroupV2: CgroupBackend {
         try kernel.write(String(pid), to: path + "/cgroup.procs")
     }
 
+    func peakMemoryBytes() -> UInt64? {
+        kernel.readIfPresent(path + "/memory.peak").flatMap(CgroupFormat.number)
+    }
+
     func stats() -> CgroupStats {
         let memoryEvents = kernel.readIfPresent(path + "/memory.events").map(CgroupFormat.keyValues) ?? [:]
         let cpuStat = kernel.readIfPresent(path + "/cpu.stat").map(CgroupFormat.keyValues) ?? [:]
         let pidsEvents = kernel.readIfPresent(path + "/pids.events").map(CgroupFormat.keyValues)
         return CgroupStats(
-            peakMemoryBytes: kernel.readIfPresent(path + "/memory.peak").flatMap(CgroupFormat.number),
+            peakMemoryBytes: peakMemoryBytes(),
             cpuTimeNanoseconds: cpuStat["usage_usec"].map { $0 &* 1000 },
             oomKills: memoryEvents["oom_kill"] ?? 0,
             pidsMaxEvents: pidsEvents.map { $0["max"] ?? 0 })

@@ -55,6 +55,7 @@ final class ExecutionEnvironment: @unchecked Sendable {
         FileDescriptor.close(devNull)
         let environment = ExecutionEnvironment(session: session, process: process, listener: listener)
         environment.syncFD = pipe.write // kept for sync markers; closed when the sandbox ends
+        environment.outputFD = pipe.read
         environment.readOutput(pipe.read, output)
         environment.watchExit(onExit)
         return environment
@@ -64,8 +65,8 @@ final class ExecutionEnvironment: @unchecked Sendable {
     /// A sync marker written by `finishCapture` through `syncFD` is not output: seeing it means every byte
     /// written before it has been read.
     private func readOutput(_ fd: Int32, _ output: @escaping @Sendable (String) -> Void) {
+        let readLock = self.readLock
         let thread = Thread { [weak self] in
-            var pending: [UInt8] = []
             var buffer = [UInt8](repeating: 0, count: 16384)
             func emit(_ bytes: [UInt8]) {
                 guard !bytes.isEmpty else { return }
@@ -73,9 +74,15 @@ final class ExecutionEnvironment: @unchecked Sendable {
                 self?.capture(bytes)
             }
             while true {
+                // Wait without reading, then read and emit under readLock: outside it, every byte taken
+                // from the pipe has been emitted (see outputDrained).
+                var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                if poll(&ready, 1, -1) < 0 { if errno == EINTR { continue } else { break } }
+                readLock.lock()
                 let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { break }
+                if n < 0 && (errno == EINTR || errno == EAGAIN) { readLock.unlock(); continue }
+                if n <= 0 { readLock.unlock(); break }
+                var pending = self?.pendingOutput ?? []
                 pending += buffer[0..<n]
                 // Sync markers: everything before one is output, then the waiter is told.
                 while let range = Self.findMarker(in: pending) {
@@ -93,8 +100,14 @@ final class ExecutionEnvironment: @unchecked Sendable {
                     emit(pending + [0x0a])
                     pending.removeAll()
                 }
+                self?.pendingOutput = pending
+                readLock.unlock()
             }
-            if !pending.isEmpty { emit(pending + [0x0a]) }
+            readLock.withLock {
+                if let pending = self?.pendingOutput, !pending.isEmpty { emit(pending + [0x0a]) }
+                self?.pendingOutput = []
+                self?.outputFD = -1
+            }
             close(fd)
         }
         thread.name = "corral-env-output"
@@ -120,6 +133,22 @@ final class ExecutionEnvironment: @unchecked Sendable {
     }
 
     private var syncFD: Int32 = -1
+    /// The read end of the output pipe, the reader's partial line, and the lock it reads and emits under.
+    private var outputFD: Int32 = -1
+    private var pendingOutput: [UInt8] = []
+    private let readLock = NSLock()
+
+    /// Every byte written to the output pipe so far has been read and emitted: the pipe is empty, no partial
+    /// line waits, and the reader is not between a read and its emits. Output is written before the runtime
+    /// answers, so this holds at the end of most invocations and saves the marker's round trip through the
+    /// reader thread.
+    private func outputDrained() -> Bool {
+        readLock.withLock {
+            guard outputFD >= 0, pendingOutput.isEmpty else { return false }
+            var unread: Int32 = 0
+            return ioctl(outputFD, UInt(FIONREAD), &unread) == 0 && unread == 0
+        }
+    }
     private var expectedMarker: [UInt8]?
     private let markerArrived = DispatchSemaphore(value: 0)
 
@@ -165,6 +194,12 @@ final class ExecutionEnvironment: @unchecked Sendable {
     /// sent down the same pipe and seen by the reader proves everything before it was read (at most
     /// 200 ms is spent waiting, e.g. when the sandbox is gone).
     func finishCapture() -> [UInt8] {
+        if outputDrained() {
+            return lock.withLock {
+                defer { invocationOutput = nil }
+                return invocationOutput ?? []
+            }
+        }
         let marker = Self.markerPrefix + Array(UUID().uuidString.utf8) + [0x0a]
         let fd = lock.withLock { () -> Int32 in
             expectedMarker = marker
@@ -183,7 +218,7 @@ final class ExecutionEnvironment: @unchecked Sendable {
 
     /// Peak memory of the sandbox's cgroup so far (or at its end), in MB.
     var maxMemoryUsedMB: Int {
-        let peak = lock.withLock { finalPeakBytes } ?? process.cgroup.stats().peakMemoryBytes ?? 0
+        let peak = lock.withLock { finalPeakBytes } ?? process.cgroup.peakMemoryBytes() ?? 0
         return Int(peak / (1 << 20))
     }
 

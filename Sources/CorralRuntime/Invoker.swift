@@ -265,8 +265,13 @@ public final class Invoker: @unchecked Sendable {
     }
 
     static func traceID() -> String {
-        let hex = { (n: Int) in (0..<n).map { _ in String(Int.random(in: 0..<16), radix: 16) }.joined() }
-        return "Root=1-\(String(Int(Date().timeIntervalSince1970), radix: 16))-\(hex(24));Parent=\(hex(16));Sampled=0"
+        var generator = SystemRandomNumberGenerator()
+        let hex = { (value: UInt64, digits: Int) -> String in
+            let text = String(value, radix: 16)
+            return String(repeating: "0", count: max(0, digits - text.count)) + text
+        }
+        let root = hex(generator.next() >> 32, 8) + hex(generator.next(), 16)
+        return "Root=1-\(String(Int(Date().timeIntervalSince1970), radix: 16))-\(root);Parent=\(hex(generator.next(), 16));Sampled=0"
     }
 
     static func logStreamName(_ version: String) -> String {
