@@ -222,10 +222,21 @@ final class ExecutionEnvironment: @unchecked Sendable {
         return Int(peak / (1 << 20))
     }
 
-    /// Kills the sandbox and closes the listener.
+    /// Kills the sandbox and closes the listener. Returns at once: the kill (which waits for the processes
+    /// to go) runs on the reaper queue, never on the caller's thread, which may be the pool's actor or a
+    /// Swift concurrency thread. `ExecutionEnvironment.reaped()` waits for every kill so far.
     func destroy(because outcome: InvocationOutcome = .exited(status: 137, oomKilled: false)) {
         session.end(outcome)
-        process.kill()
+        let process = self.process
+        Self.reaper.async(group: Self.reaping) { process.kill() }
         listener.close(promise: nil)
+    }
+
+    private static let reaper = DispatchQueue(label: "corral-reaper", attributes: .concurrent)
+    private static let reaping = DispatchGroup()
+
+    /// Returns once every sandbox destroyed so far is dead (the server waits for it when it stops).
+    static func reaped() async {
+        await withCheckedContinuation { continuation in reaping.notify(queue: .global()) { continuation.resume() } }
     }
 }

@@ -158,6 +158,7 @@ public final class Invoker: @unchecked Sendable {
     /// Kills every environment (the server is stopping).
     public func shutdown() async {
         await pool.shutdown()
+        await ExecutionEnvironment.reaped()
     }
 
     /// A function changed or went (one version, or all when `version` is nil): its idle environments go
