@@ -97,15 +97,18 @@ final class RuntimeAPIHandler: ChannelInboundHandler, RemovableChannelHandler {
         send(channel, status: status, headers: [("Content-Type", "application/json")], body: Array(json.utf8), keepAlive: keepAlive)
     }
 
-    /// Writes one whole response; safe from any thread.
+    /// Writes one whole response; safe from any thread (one hop to the channel's event loop, not three).
     static func send(_ channel: any Channel, status: HTTPResponseStatus, headers: [(String, String)], body: [UInt8], keepAlive: Bool) {
         var fields = HTTPHeaders(headers)
         fields.replaceOrAdd(name: "Content-Length", value: String(body.count))
         if !keepAlive { fields.replaceOrAdd(name: "Connection", value: "close") }
         let head = HTTPResponseHead(version: .http1_1, status: status, headers: fields)
-        channel.write(HTTPServerResponsePart.head(head), promise: nil)
-        channel.write(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(bytes: body))), promise: nil)
-        let done = channel.writeAndFlush(HTTPServerResponsePart.end(nil))
-        if !keepAlive { done.whenComplete { _ in channel.close(promise: nil) } }
+        let write = {
+            channel.write(HTTPServerResponsePart.head(head), promise: nil)
+            channel.write(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(bytes: body))), promise: nil)
+            let done = channel.writeAndFlush(HTTPServerResponsePart.end(nil))
+            if !keepAlive { done.whenComplete { _ in channel.close(promise: nil) } }
+        }
+        if channel.eventLoop.inEventLoop { write() } else { channel.eventLoop.execute(write) }
     }
 }
