@@ -121,6 +121,22 @@ public struct PoolLedger: Sendable {
         return gone
     }
 
+    /// Traffic for `key` is rising: at least two of its environments are taken (busy, or starting for a
+    /// waiting invocation), none is ready and none is starting ahead. The pool then starts one more
+    /// ahead, so the next concurrent invocation finds it instead of a cold start.
+    public func trafficRising(_ key: PoolKey) -> Bool {
+        var taken = 0
+        for member in members.values where member.key == key {
+            switch member.state {
+            case .ready: return false
+            case .creating where !member.claimed: return false
+            case .busy, .draining, .creating: taken += 1
+            case .gone: break
+            }
+        }
+        return taken >= 2
+    }
+
     // MARK: Capacity
 
     public var usedMemoryMB: Int { members.values.reduce(0) { $0 + $1.memoryMB } }

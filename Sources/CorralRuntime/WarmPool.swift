@@ -109,10 +109,10 @@ actor WarmPool {
             throw stopping ? .stopping : .throttled(.concurrentInvocations)
         case let .reuse(id)?:
             guard let environment = environments[id] else { preconditionFailure("a ready environment has its sandbox") }
-            if mode == .fresh { prestart(version) }
+            if mode == .fresh || ledger.trafficRising(key) { prestart(version) }
             return Lease(id: id, key: key, environment: environment, coldStart: false)
         case let .start(id)?:
-            if mode == .fresh { prestart(version) }
+            if mode == .fresh || ledger.trafficRising(key) { prestart(version) }
             let environment: ExecutionEnvironment
             do {
                 environment = try await starter(version, .onDemand, exitHandler(id))
@@ -306,7 +306,8 @@ actor WarmPool {
 
     // MARK: Environments started ahead
 
-    /// Fresh mode: the next invocation should start warm too, so one is started as this one is taken.
+    /// The next invocation should start warm too, so one is started as this one is taken: always in fresh
+    /// mode, and in reuse mode while the version's traffic is rising (PoolLedger.trafficRising).
     private func prestart(_ version: FunctionVersion) {
         startAhead(version, provisioned: false)
     }

@@ -162,6 +162,24 @@ import Testing
         #expect(ledger.members.isEmpty)
     }
 
+    @Test("traffic is rising when two or more environments of a version are taken and none is ready or starting ahead")
+    func trafficRising() {
+        var (ledger, ids) = Self.ledger(budget: CapacityBudget(memoryMB: 10_000, environments: 100), ready: [Self.key(), Self.key()])
+        #expect(!ledger.trafficRising(Self.key()))
+        _ = ledger.claimReady(Self.key(), now: 5)
+        #expect(!ledger.trafficRising(Self.key()), "one is still ready")
+        _ = ledger.claimReady(Self.key(), now: 5)
+        #expect(ledger.trafficRising(Self.key()), "both busy")
+        let ahead = ledger.add(Self.key(), memoryMB: 128, provisioned: false, claimed: false, policy: Self.policy, now: 6)
+        #expect(!ledger.trafficRising(Self.key()), "one is already starting ahead")
+        ledger.handle(ahead, .failed, now: 7)
+        _ = ledger.add(Self.key(), memoryMB: 128, provisioned: false, claimed: true, policy: Self.policy, now: 7)
+        #expect(ledger.trafficRising(Self.key()), "a cold start for a waiting invocation counts as taken")
+        #expect(!ledger.trafficRising(Self.key(version: "1")))
+        ledger.handle(ids[0], .finished, now: 8)
+        #expect(!ledger.trafficRising(Self.key()))
+    }
+
     @Test("default budget: three quarters of memory, one environment per 128 MB")
     func defaults() {
         #expect(CapacityBudget.defaults(physicalMemoryBytes: 24 << 30) == CapacityBudget(memoryMB: 18432, environments: 144))
