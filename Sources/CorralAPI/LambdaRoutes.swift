@@ -156,6 +156,7 @@ public struct LambdaRoutes: Sendable {
     /// A path parameter, percent-decoded (boto3 sends `:` in ARNs as `%3A`).
     private func parameter<Context: RequestContext>(_ context: Context, _ key: String) throws -> String {
         let raw = try context.parameters.require(key)
+        guard raw.utf8.contains(UInt8(ascii: "%")) else { return raw }
         guard let decoded = raw.removingPercentEncoding else { throw LambdaError.invalidParameter("\(key) is not valid percent-encoding") }
         return decoded
     }

@@ -20,19 +20,50 @@ public final class CorralMetrics: Sendable {
         [("account", account), ("function", function)]
     }
 
+    /// The per-function series, made once per function (the registry's lookup hashes the labels under a
+    /// lock on every call).
+    private final class FunctionSeries: Sendable {
+        let invocations: Counter
+        let errors: Counter
+        let duration: ValueHistogram
+        let coldStarts: Counter
+        let initDuration: ValueHistogram
+
+        init(_ registry: PrometheusCollectorRegistry, _ labels: [(String, String)]) {
+            invocations = registry.makeCounter(descriptor: CorralMetrics.descriptor("invocations", "total", "Invocations run, by function."), labels: labels)
+            errors = registry.makeCounter(descriptor: CorralMetrics.descriptor("invocation_errors", "total", "Invocations whose function failed."), labels: labels)
+            duration = registry.makeValueHistogram(descriptor: CorralMetrics.descriptor("invocation_duration", "seconds", "Time from handing the event to the runtime to its answer."),
+                                                   labels: labels, buckets: CorralMetrics.durationBuckets)
+            coldStarts = registry.makeCounter(descriptor: CorralMetrics.descriptor("cold_starts", "total", "Invocations that started a new execution environment."), labels: labels)
+            initDuration = registry.makeValueHistogram(descriptor: CorralMetrics.descriptor("init_duration", "seconds", "Cold starts: from the request to the runtime's first invocation/next."),
+                                                       labels: labels, buckets: CorralMetrics.durationBuckets)
+        }
+    }
+
+    private let series = SeriesTable()
+
+    private final class SeriesTable: @unchecked Sendable {
+        private let lock = NSLock()
+        private var table: [String: FunctionSeries] = [:]
+        func get(_ key: String, _ make: () -> FunctionSeries) -> FunctionSeries {
+            lock.withLock {
+                if let found = table[key] { return found }
+                let made = make()
+                table[key] = made
+                return made
+            }
+        }
+    }
+
     /// One invocation ended: `error` when the function failed (X-Amz-Function-Error).
     public func invocation(account: String, function: String, error: Bool, durationSeconds: Double, initSeconds: Double?) {
-        let labels = Self.functionLabels(account: account, function: function)
-        registry.makeCounter(descriptor: Self.descriptor("invocations", "total", "Invocations run, by function."), labels: labels).increment()
-        if error {
-            registry.makeCounter(descriptor: Self.descriptor("invocation_errors", "total", "Invocations whose function failed."), labels: labels).increment()
-        }
-        registry.makeValueHistogram(descriptor: Self.descriptor("invocation_duration", "seconds", "Time from handing the event to the runtime to its answer."),
-                                    labels: labels, buckets: Self.durationBuckets).record(durationSeconds)
+        let s = series.get(account + "/" + function) { FunctionSeries(registry, Self.functionLabels(account: account, function: function)) }
+        s.invocations.increment()
+        if error { s.errors.increment() }
+        s.duration.record(durationSeconds)
         if let initSeconds {
-            registry.makeCounter(descriptor: Self.descriptor("cold_starts", "total", "Invocations that started a new execution environment."), labels: labels).increment()
-            registry.makeValueHistogram(descriptor: Self.descriptor("init_duration", "seconds", "Cold starts: from the request to the runtime's first invocation/next."),
-                                        labels: labels, buckets: Self.durationBuckets).record(initSeconds)
+            s.coldStarts.increment()
+            s.initDuration.record(initSeconds)
         }
     }
 

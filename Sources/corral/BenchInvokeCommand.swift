@@ -55,7 +55,7 @@ struct BenchInvokeCommand: AsyncParsableCommand {
             printError("corral bench invoke: needs root (sandboxes)")
             throw ExitCode(1)
         }
-        var logger = Logger(label: "corral-bench")
+        var logger = Logger(label: "corral-bench", factory: ServerLogHandler.init)
         logger.logLevel = .critical // the server's own shutdown chatter is not part of the result
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("corral-bench-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: scratch) }

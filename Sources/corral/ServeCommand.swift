@@ -90,7 +90,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var logger = Logger(label: "corral")
+        var logger = Logger(label: "corral", factory: ServerLogHandler.init)
         logger.logLevel = .info
         let settings = try self.settings()
         let dataDirectory = settings.data.isEmpty ? Self.defaultDataDirectory : settings.data
