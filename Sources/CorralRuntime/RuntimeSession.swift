@@ -17,7 +17,7 @@ public final class RuntimeSession: @unchecked Sendable {
     private var queued: Invocation?
     private var inFlight: Invocation?
     private var outcomeWaiter: CheckedContinuation<InvocationOutcome, Never>?
-    private var readyWaiter: CheckedContinuation<InvocationOutcome?, Never>?
+    private var readyWaiters: [CheckedContinuation<InvocationOutcome?, Never>] = []
     private var initialized = false
     private var ended: InvocationOutcome?
 
@@ -27,13 +27,13 @@ public final class RuntimeSession: @unchecked Sendable {
 
     /// GET invocation/next: answered now if an invocation is queued, else when one comes.
     public func next(_ respond: @escaping NextResponder) {
-        var ready: CheckedContinuation<InvocationOutcome?, Never>?
+        var ready: [CheckedContinuation<InvocationOutcome?, Never>] = []
         var deliver: Invocation?
         lock.withLock {
             if !initialized {
                 initialized = true
-                ready = readyWaiter
-                readyWaiter = nil
+                ready = readyWaiters
+                readyWaiters = []
             }
             if ended != nil { return }
             if let invocation = queued {
@@ -44,7 +44,7 @@ public final class RuntimeSession: @unchecked Sendable {
                 parkedNext = respond
             }
         }
-        ready?.resume(returning: nil)
+        for waiter in ready { waiter.resume(returning: nil) }
         if let deliver { respond(deliver) } else if lock.withLock({ ended != nil }) { respond(nil) }
     }
 
@@ -74,13 +74,14 @@ public final class RuntimeSession: @unchecked Sendable {
 
     // MARK: The invoker's side
 
-    /// Waits until the runtime first asks for work (nil), or reports why it never will.
+    /// Waits until the runtime first asks for work (nil), or reports why it never will. Any number of
+    /// callers may wait.
     public func waitUntilReady() async -> InvocationOutcome? {
         await withCheckedContinuation { continuation in
             let now: InvocationOutcome?? = lock.withLock {
                 if let ended { return .some(ended) }
                 if initialized { return .some(nil) }
-                readyWaiter = continuation
+                readyWaiters.append(continuation)
                 return nil
             }
             if let now { continuation.resume(returning: now) }
@@ -110,12 +111,12 @@ public final class RuntimeSession: @unchecked Sendable {
 
     /// The environment is over (runtime exited, killed on timeout, init failed): every waiter learns why.
     public func end(_ outcome: InvocationOutcome) {
-        let (ready, waiter, parked): (CheckedContinuation<InvocationOutcome?, Never>?, CheckedContinuation<InvocationOutcome, Never>?, NextResponder?) = lock.withLock {
+        let (ready, waiter, parked): ([CheckedContinuation<InvocationOutcome?, Never>], CheckedContinuation<InvocationOutcome, Never>?, NextResponder?) = lock.withLock {
             if ended == nil { ended = outcome }
-            defer { readyWaiter = nil; outcomeWaiter = nil; parkedNext = nil; inFlight = nil; queued = nil }
-            return (readyWaiter, outcomeWaiter, parkedNext)
+            defer { readyWaiters = []; outcomeWaiter = nil; parkedNext = nil; inFlight = nil; queued = nil }
+            return (readyWaiters, outcomeWaiter, parkedNext)
         }
-        ready?.resume(returning: outcome)
+        for continuation in ready { continuation.resume(returning: outcome) }
         waiter?.resume(returning: outcome)
         parked?(nil)
     }
