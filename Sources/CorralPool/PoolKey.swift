@@ -44,7 +44,12 @@ public struct CapacityBudget: Equatable, Sendable {
     /// for the supervisor and the page cache, and every environment at Lambda's smallest size.
     public static func defaults(physicalMemoryBytes: UInt64) -> CapacityBudget {
         let memoryMB = Int(physicalMemoryBytes >> 20) * 3 / 4
-        return CapacityBudget(memoryMB: memoryMB, environments: max(1, min(4096, memoryMB / 128)))
+        return CapacityBudget(memoryMB: memoryMB, environments: defaultEnvironments(memoryMB: memoryMB))
+    }
+
+    /// One environment per 128 MB of `memoryMB`, at least 1 and at most 4096.
+    public static func defaultEnvironments(memoryMB: Int) -> Int {
+        max(1, min(4096, memoryMB / 128))
     }
 }
 

@@ -142,10 +142,12 @@ actor WarmPool {
     /// The invocation ended: `crashed` when the sandbox is gone (exit, timeout, failed init). The environment
     /// goes back to the pool or is destroyed, as its lifecycle says.
     func release(_ lease: Lease, crashed: Bool) {
+        let wasProvisioned = ledger.members[lease.id]?.provisioned ?? false
         let actions = ledger.handle(lease.id, crashed ? .crashed : .finished, now: Self.now())
         ledger.endInvocation(lease.key.function)
         if actions.contains(.destroy) { destroy(lease.id) }
-        replenish()
+        // Only provisioned environments need replacing or retiring; without any, skip the scan.
+        if wasProvisioned || !provisioned.isEmpty { replenish() }
         wake()
     }
 

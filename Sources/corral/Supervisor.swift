@@ -42,7 +42,8 @@ final class Supervisor {
         let machine = CapacityBudget.defaults(physicalMemoryBytes: HostMemory.physicalBytes())
         let memoryMB = settings.capacityMemoryMB > 0 ? settings.capacityMemoryMB : machine.memoryMB
         invokerConfiguration.budget = CapacityBudget(memoryMB: memoryMB,
-                                                     environments: settings.capacityEnvironments > 0 ? settings.capacityEnvironments : max(1, min(4096, memoryMB / 128)))
+                                                     environments: settings.capacityEnvironments > 0 ? settings.capacityEnvironments
+                                                         : CapacityBudget.defaultEnvironments(memoryMB: memoryMB))
         invoker = Invoker(configuration: invokerConfiguration, launcher: launcher, catalog: catalog, logs: logs, logger: logger, metrics: metrics)
         reaper = invoker.startReaper(interval: min(2, max(0.25, Double(settings.idleTimeoutSeconds) / 4)))
         let catalog = self.catalog
