@@ -30,6 +30,24 @@ public struct RuntimeCatalog: Sendable {
         return RuntimeCatalog(commands: commands)
     }
 
+    /// Host interpreters of the python3.N runtimes, by identifier (what Bootstraps.install compiles with).
+    public var pythonInterpreters: [String: String] {
+        commands.filter { $0.key.hasPrefix("python3.") && $0.value.last == "/var/runtime/bootstrap.py" }.mapValues { $0[0] }
+    }
+
+    /// The same catalog, with each Python runtime started from its compiled bootstrap in `directory`
+    /// (Bootstraps.install's result) where there is one.
+    public func usingCompiledBootstraps(in directory: String) -> RuntimeCatalog {
+        var commands = self.commands
+        for (name, interpreter) in pythonInterpreters {
+            let file = Bootstraps.compiledName(name)
+            if FileManager.default.fileExists(atPath: directory + "/" + file) {
+                commands[name] = [interpreter, "/var/runtime/" + file]
+            }
+        }
+        return RuntimeCatalog(commands: commands)
+    }
+
     /// `node --version` ("v20.20.2") -> 20.
     static func nodeMajorVersion(_ node: String) -> Int? {
         guard FileManager.default.isExecutableFile(atPath: node) else { return nil }
