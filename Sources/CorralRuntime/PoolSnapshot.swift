@@ -1,4 +1,5 @@
 import CorralPool
+import CorralSystem
 
 /// The warm pool at one moment, for `corral status` and the metrics: per function, its environments by
 /// state and its concurrency settings; and the host's capacity.
@@ -27,6 +28,8 @@ public struct PoolSnapshot: Sendable, Codable, Equatable {
     public var environmentBudget: Int
     /// Invocations waiting for room now.
     public var waiting: Int
+    /// The supervisor's resident memory (VmRSS), in MB.
+    public var supervisorResidentMB: Double?
 
     init(ledger: PoolLedger, waiting: Int, provisioned: [ProvisionedID: Int]) {
         var rows: [FunctionID: Function] = [:]
@@ -52,5 +55,6 @@ public struct PoolSnapshot: Sendable, Codable, Equatable {
         environments = ledger.usedEnvironments
         environmentBudget = ledger.budget.environments
         self.waiting = waiting
+        supervisorResidentMB = ProcessMemory.residentBytes().map { Double($0) / 1_048_576 }
     }
 }

@@ -222,6 +222,9 @@ struct StatusCommand: AsyncParsableCommand {
             let used = status["memoryUsedMB"] as? Int ?? 0, budget = status["memoryBudgetMB"] as? Int ?? 0
             let count = status["environments"] as? Int ?? 0, countBudget = status["environmentBudget"] as? Int ?? 0
             print("capacity: \(used) of \(budget) MB, \(count) of \(countBudget) environments; \(status["waiting"] as? Int ?? 0) invocations waiting for room")
+            if let resident = status["supervisorResidentMB"] as? Double {
+                print(String(format: "supervisor: %.1f MB resident", resident))
+            }
         }
     }
 }
