@@ -1,5 +1,6 @@
 import ArgumentParser
 import AsyncHTTPClient
+import CorralRuntime
 import CorralSystem
 import Foundation
 import Hummingbird
@@ -8,17 +9,26 @@ import NIOCore
 import NIOHTTP1
 
 /// `corral bench invoke`: the server's own numbers, measured in one run against its floor. Starts a
-/// supervisor on loopback with a scratch data directory, deploys a no-op Python function, and measures:
-/// the floor (GET /corral/ping on the same server and kind of connection), warm invocations, throughput
-/// at a concurrency with that many warm environments, and cold starts next to a bare `python3 -c pass`.
+/// supervisor on loopback with a scratch data directory (or targets a running server with --endpoint),
+/// deploys a no-op Python function, and measures: the floor (GET /corral/ping on the same server and kind
+/// of connection), warm invocations, throughput at a concurrency with that many warm environments, and
+/// cold starts next to a bare `python3 -c pass`.
 struct BenchInvokeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "invoke",
-        abstract: "Measure invocation latency, throughput and cold starts against the server's floor.")
+        abstract: "Measure invocation latency, throughput and cold starts against the server's floor.",
+        discussion: """
+            Without --endpoint, starts its own server in this process (needs root, for the sandboxes); with \
+            it, measures a running server on this machine, deploying and then deleting its own functions \
+            (corral-bench-noop-PID, corral-bench-idle-PID). Latency is measured with AsyncHTTPClient, the \
+            floor and the invocations over the same kind of keep-alive connection. Throughput is measured \
+            twice: with a minimal load generator (one thread and blocking socket per connection, like wrk), \
+            which leaves the two cores to the server, and with AsyncHTTPClient, whose own work is counted.
+            """)
 
     @Option(help: "Concurrent clients for the throughput part (each with its own warm environment).")
     var concurrency = 2
-    @Option(help: "Seconds of the throughput part.")
+    @Option(help: "Seconds of each throughput part.")
     var duration = 5.0
     @Option(help: "Sequential requests for the floor and the warm latency.")
     var runs = 1000
@@ -26,6 +36,8 @@ struct BenchInvokeCommand: AsyncParsableCommand {
     var coldRuns = 20
     @Option(help: "Idle environments to hold at the end, to measure the supervisor's resident memory with them (0 skips).")
     var idleEnvironments = 0
+    @Option(help: "Measure a running corral server at this URL (http://127.0.0.1:PORT) instead of starting one.")
+    var endpoint: String?
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
@@ -33,8 +45,15 @@ struct BenchInvokeCommand: AsyncParsableCommand {
         var floor: Percentiles
         var warm: Percentiles
         var warmOverFloorP50: Double
-        var throughputPerSecond: Double
         var concurrency: Int
+        /// Invocations per second with the load generator.
+        var throughputPerSecond: Double
+        /// Invocations per second with AsyncHTTPClient as the client.
+        var throughputAsyncClientPerSecond: Double
+        /// CPU time of this process per invocation of each throughput part, in microseconds (the supervisor
+        /// and the client when the server runs in-process; the client alone with --endpoint).
+        var processCPUPerInvocationUs: Double
+        var processCPUPerInvocationAsyncClientUs: Double
         var cold: Percentiles
         var barePython: Percentiles
         var coldOverBarePythonP50Ms: Double
@@ -42,17 +61,33 @@ struct BenchInvokeCommand: AsyncParsableCommand {
         var supervisorRSSMB: Double?
     }
 
-    /// VmRSS of this process, in MB.
-    static func residentMegabytes() -> Double? {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-              let kB = Double(line.split(separator: " ").dropFirst().first ?? "") else { return nil }
-        return kB / 1024
+    func validate() throws {
+        guard concurrency >= 1, concurrency <= 256 else { throw ValidationError("--concurrency must be 1-256") }
+        guard duration > 0 else { throw ValidationError("--duration must be positive") }
+        guard runs >= 1, coldRuns >= 1 else { throw ValidationError("--runs and --cold-runs must be at least 1") }
+        guard idleEnvironments >= 0 else { throw ValidationError("--idle-environments must be 0 or more") }
+        if let endpoint {
+            guard let url = URL(string: endpoint), url.scheme == "http", url.host != nil, url.port != nil else {
+                throw ValidationError("--endpoint must be http://HOST:PORT")
+            }
+        }
     }
 
     func run() async throws {
+        var pool = HTTPClient.Configuration.ConnectionPool()
+        pool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(concurrency, idleEnvironments) + 4
+        // Lives until the command exits (a one-shot process).
+        Self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(connectionPool: pool))
+        if let endpoint {
+            let base = endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint
+            guard let python = RuntimeCatalog.detect().identifiers.first(where: { $0.hasPrefix("python3.") }) else {
+                throw ValidationError("no python3.N runtime on this host")
+            }
+            try await measure(base: base, python: python, names: ("corral-bench-noop-\(getpid())", "corral-bench-idle-\(getpid())"))
+            return
+        }
         guard geteuid() == 0 else {
-            printError("corral bench invoke: needs root (sandboxes)")
+            printError("corral bench invoke: needs root to start its own server (sandboxes); or measure one with --endpoint")
             throw ExitCode(1)
         }
         var logger = Logger(label: "corral-bench", factory: ServerLogHandler.init)
@@ -63,7 +98,21 @@ struct BenchInvokeCommand: AsyncParsableCommand {
         settings.cgroupParent = "corral-bench"
         let supervisor = try Supervisor(settings: settings, dataDirectory: scratch, publicURL: "http://127.0.0.1", logger: logger)
         do {
-            try await measure(supervisor, logger: logger)
+            try await supervisor.restore()
+            let ports = AsyncStream<Int>.makeStream()
+            let app = Application(router: supervisor.router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                                  onServerRunning: { channel in
+                                      ports.continuation.yield(channel.localAddress?.port ?? 0)
+                                      ports.continuation.finish()
+                                  }, logger: logger)
+            let server = Task { try await app.runService(gracefulShutdownSignals: []) }
+            defer { server.cancel() }
+            var iterator = ports.stream.makeAsyncIterator()
+            guard let port = await iterator.next(), port > 0 else { throw ValidationError("the server did not start") }
+            guard let python = supervisor.catalog.identifiers.first(where: { $0.hasPrefix("python3.") }) else {
+                throw ValidationError("no python3.N runtime on this host")
+            }
+            try await measure(base: "http://127.0.0.1:\(port)", python: python, names: ("noop", "idle"))
         } catch {
             await supervisor.shutdown()
             throw error
@@ -71,33 +120,33 @@ struct BenchInvokeCommand: AsyncParsableCommand {
         await supervisor.shutdown()
     }
 
-    private func measure(_ supervisor: Supervisor, logger: Logger) async throws {
-        var pool = HTTPClient.Configuration.ConnectionPool()
-        pool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(concurrency, idleEnvironments) + 4
-        // Lives until the command exits (a one-shot process).
-        Self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(connectionPool: pool))
-        try await supervisor.restore()
-        let ports = AsyncStream<Int>.makeStream()
-        let app = Application(router: supervisor.router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { channel in
-                                  ports.continuation.yield(channel.localAddress?.port ?? 0)
-                                  ports.continuation.finish()
-                              }, logger: logger)
-        let server = Task { try await app.runService(gracefulShutdownSignals: []) }
-        defer { server.cancel() }
-        var iterator = ports.stream.makeAsyncIterator()
-        guard let port = await iterator.next(), port > 0 else { throw ValidationError("the server did not start") }
-        let base = "http://127.0.0.1:\(port)"
-        guard let python = supervisor.catalog.identifiers.first(where: { $0.hasPrefix("python3.") }) else {
-            throw ValidationError("no python3.N runtime on this host")
+    private func measure(base: String, python: String, names: (noop: String, idle: String)) async throws {
+        guard let url = URL(string: base), let port = url.port.flatMap({ UInt16(exactly: $0) }) else {
+            throw ValidationError("cannot read the port of \(base)")
         }
-
         let zip = try DeployCommand.zipFiles(["app.py": "def handler(event, context):\n    return None\n"])
         _ = try await Self.send(base, "POST", "/2015-03-31/functions", json: [
-            "FunctionName": "noop", "Runtime": python, "Handler": "app.handler", "Role": "arn:aws:iam::000000000000:role/bench",
+            "FunctionName": names.noop, "Runtime": python, "Handler": "app.handler", "Role": "arn:aws:iam::000000000000:role/bench",
             "Code": ["ZipFile": zip.base64EncodedString()], "MemorySize": 128, "Timeout": 10,
         ])
-        let invokePath = "/2015-03-31/functions/noop/invocations"
+        var created = [names.noop]
+        do {
+            try await measureDeployed(base: base, port: port, python: python, names: names, created: &created)
+        } catch {
+            await removeFunctions(created, base: base)
+            throw error
+        }
+        await removeFunctions(created, base: base)
+    }
+
+    /// A running server keeps no trace of the bench (a server started here goes away with its data).
+    private func removeFunctions(_ names: [String], base: String) async {
+        guard endpoint != nil else { return }
+        for name in names { _ = try? await Self.send(base, "DELETE", "/2015-03-31/functions/\(name)") }
+    }
+
+    private func measureDeployed(base: String, port: UInt16, python: String, names: (noop: String, idle: String), created: inout [String]) async throws {
+        let invokePath = "/2015-03-31/functions/\(names.noop)/invocations"
 
         // Warm up: one environment per concurrent client, and the connection pool.
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -112,6 +161,15 @@ struct BenchInvokeCommand: AsyncParsableCommand {
             warm.append(try await Self.timed { _ = try await Self.send(base, "POST", invokePath, body: Data("{}".utf8)) })
         }
 
+        // Throughput with the load generator, on its own threads.
+        let generator = LoadGenerator(port: port, path: invokePath, body: Array("{}".utf8))
+        var cpuBefore = Self.processCPUSeconds()
+        let connections = concurrency, seconds = duration
+        let generated = try await Task.detached { try generator.run(connections: connections, seconds: seconds) }.value
+        let cpuGenerated = (Self.processCPUSeconds() - cpuBefore) / Double(max(generated, 1)) * 1e6
+
+        // Throughput with AsyncHTTPClient.
+        cpuBefore = Self.processCPUSeconds()
         let deadline = MonotonicClock.now() + UInt64(duration * 1e9)
         let completed = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<concurrency {
@@ -126,11 +184,12 @@ struct BenchInvokeCommand: AsyncParsableCommand {
             }
             return try await group.reduce(0, +)
         }
+        let cpuCompleted = (Self.processCPUSeconds() - cpuBefore) / Double(max(completed, 1)) * 1e6
 
         var cold: [Double] = [], bare: [Double] = []
         for index in 0..<coldRuns {
             // A configuration change retires the warm environments: the next invocation starts cold.
-            _ = try await Self.send(base, "PUT", "/2015-03-31/functions/noop/configuration", json: ["Description": "cold \(index)"])
+            _ = try await Self.send(base, "PUT", "/2015-03-31/functions/\(names.noop)/configuration", json: ["Description": "cold \(index)"])
             cold.append(try await Self.timed { _ = try await Self.send(base, "POST", invokePath, body: Data("{}".utf8)) })
             bare.append(try Self.timedSpawn(["/usr/bin/" + python, "-c", "pass"]))
         }
@@ -141,22 +200,27 @@ struct BenchInvokeCommand: AsyncParsableCommand {
         if idleEnvironments > 0 {
             let slow = try DeployCommand.zipFiles(["app.py": "import time\ndef handler(event, context):\n    time.sleep(5.0)\n"])
             _ = try await Self.send(base, "POST", "/2015-03-31/functions", json: [
-                "FunctionName": "idle", "Runtime": python, "Handler": "app.handler", "Role": "arn:aws:iam::000000000000:role/bench",
+                "FunctionName": names.idle, "Runtime": python, "Handler": "app.handler", "Role": "arn:aws:iam::000000000000:role/bench",
                 "Code": ["ZipFile": slow.base64EncodedString()], "MemorySize": 128, "Timeout": 30,
             ])
+            created.append(names.idle)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<idleEnvironments {
-                    group.addTask { _ = try await Self.send(base, "POST", "/2015-03-31/functions/idle/invocations", body: Data("{}".utf8)) }
+                    group.addTask { _ = try await Self.send(base, "POST", "/2015-03-31/functions/\(names.idle)/invocations", body: Data("{}".utf8)) }
                 }
                 try await group.waitForAll()
             }
-            let ready = await supervisor.invoker.snapshot().functions.first { $0.function == "idle" }?.ready ?? 0
+            let status = try JSONSerialization.jsonObject(with: Data(buffer: try await Self.send(base, "GET", "/corral/status"))) as? [String: Any] ?? [:]
+            let row = (status["functions"] as? [[String: Any]] ?? []).first { $0["function"] as? String == names.idle }
+            let ready = row?["ready"] as? Int ?? 0
             guard ready >= idleEnvironments else { throw ValidationError("only \(ready) of \(idleEnvironments) environments are idle") }
-            idleRSS = Self.residentMegabytes()
+            idleRSS = status["supervisorResidentMB"] as? Double
         }
 
         let result = Result(floor: Percentiles(floor), warm: Percentiles(warm), warmOverFloorP50: Percentiles(warm).p50Ms / Percentiles(floor).p50Ms,
-                            throughputPerSecond: Double(completed) / duration, concurrency: concurrency,
+                            concurrency: concurrency,
+                            throughputPerSecond: Double(generated) / duration, throughputAsyncClientPerSecond: Double(completed) / duration,
+                            processCPUPerInvocationUs: cpuGenerated, processCPUPerInvocationAsyncClientUs: cpuCompleted,
                             cold: Percentiles(cold), barePython: Percentiles(bare),
                             coldOverBarePythonP50Ms: Percentiles(cold).p50Ms - Percentiles(bare).p50Ms,
                             idleEnvironments: idleEnvironments, supervisorRSSMB: idleRSS)
@@ -165,15 +229,27 @@ struct BenchInvokeCommand: AsyncParsableCommand {
             encoder.outputFormatting = [.sortedKeys]
             print(String(decoding: try encoder.encode(result), as: UTF8.self))
         } else {
+            let whose = endpoint == nil ? "supervisor and client" : "client"
             print(String(format: "floor   p50 %.3f ms  p99 %.3f ms   (GET /corral/ping, same server and connection kind, %d runs)", result.floor.p50Ms, result.floor.p99Ms, runs))
             print(String(format: "warm    p50 %.3f ms  p99 %.3f ms   (Invoke of a no-op %@ function; %.1fx the floor's p50)", result.warm.p50Ms, result.warm.p99Ms, python, result.warmOverFloorP50))
-            print(String(format: "through %.0f invocations/s   (%d concurrent clients, %d warm environments, %.0f s)", result.throughputPerSecond, concurrency, concurrency, duration))
+            print(String(format: "through %.0f invocations/s   (load generator: %d connections, %d warm environments, %.0f s; %.0f us of CPU each in this process: %@)",
+                         result.throughputPerSecond, concurrency, concurrency, duration, cpuGenerated, whose))
+            print(String(format: "        %.0f invocations/s   (AsyncHTTPClient: %d connections; %.0f us of CPU each in this process: %@)",
+                         result.throughputAsyncClientPerSecond, concurrency, cpuCompleted, whose))
             print(String(format: "cold    p50 %.2f ms  p99 %.2f ms   (first invocation after a configuration change, %d runs)", result.cold.p50Ms, result.cold.p99Ms, coldRuns))
             print(String(format: "python  p50 %.2f ms  p99 %.2f ms   (bare %@ -c pass; cold is %.2f ms more at p50)", result.barePython.p50Ms, result.barePython.p99Ms, python, result.coldOverBarePythonP50Ms))
             if let idleRSS {
                 print(String(format: "rss     %.1f MB   (the supervisor's resident memory with %d idle environments)", idleRSS, idleEnvironments))
             }
         }
+    }
+
+    /// User and system CPU time of this process so far.
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     static func timed(_ body: () async throws -> Void) async throws -> Double {

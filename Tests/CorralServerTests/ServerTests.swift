@@ -303,6 +303,38 @@ import Testing
         #expect(missing.status == 1 && missing.errors.contains("ResourceNotFoundException"), "\(missing)")
     }
 
+    @Test("corral bench invoke --endpoint measures a running server with both clients and leaves no function behind")
+    func benchAgainstARunningServer() throws {
+        _ = try Self.gate()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("corral-bench-\(UUID().uuidString)").path
+        defer {
+            if let all = FileManager.default.enumerator(atPath: directory) { while let n = all.nextObject() as? String { chmod(directory + "/" + n, 0o755) } }
+            for path in [directory, directory + ".log", directory + ".yaml"] { try? FileManager.default.removeItem(atPath: path) }
+            Self.removeCgroupParent()
+        }
+        let port = Self.freePort()
+        let server = try Server(data: directory, port: port)
+        defer { _ = server.stop() }
+        let endpoint = "http://127.0.0.1:\(port)"
+        let bench = try Self.run([Self.binary, "bench", "invoke", "--endpoint", endpoint, "--concurrency", "2", "--duration", "0.5",
+                                  "--runs", "20", "--cold-runs", "2", "--idle-environments", "2", "--json"])
+        #expect(bench.status == 0, "\(bench)")
+        let result = try #require(try JSONSerialization.jsonObject(with: Data(bench.output.utf8)) as? [String: Any], "\(bench)")
+        for key in ["floor", "warm", "cold", "barePython"] {
+            let p = try #require(result[key] as? [String: Double], "\(key) in \(bench.output)")
+            #expect((p["p50Ms"] ?? 0) > 0 && (p["p99Ms"] ?? 0) >= (p["p50Ms"] ?? 0), "\(key): \(p)")
+        }
+        for key in ["throughputPerSecond", "throughputAsyncClientPerSecond", "processCPUPerInvocationUs", "supervisorRSSMB"] {
+            #expect((result[key] as? Double ?? 0) > 0, "\(key) in \(bench.output)")
+        }
+        // The bench's functions are gone again: the server lists none.
+        let list = try Self.run([Self.binary, "functions", "--endpoint", endpoint])
+        #expect(list.status == 0 && !list.output.contains("corral-bench"), "\(list)")
+        // Oracle: with nothing listening, the bench fails rather than printing figures.
+        let nothing = try Self.run([Self.binary, "bench", "invoke", "--endpoint", "http://127.0.0.1:\(Self.freePort())", "--runs", "1", "--cold-runs", "1", "--json"])
+        #expect(nothing.status != 0 && nothing.output.isEmpty, "\(nothing)")
+    }
+
     @Test("an idle environment is stopped after idleTimeoutSeconds (its sandbox gone), and the next invocation starts cold")
     func idleEnvironmentsAreReaped() throws {
         _ = try Self.gate()
