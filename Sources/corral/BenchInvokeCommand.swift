@@ -188,10 +188,12 @@ struct BenchInvokeCommand: AsyncParsableCommand {
 
         var cold: [Double] = [], bare: [Double] = []
         for index in 0..<coldRuns {
-            // A configuration change retires the warm environments: the next invocation starts cold.
+            // A configuration change retires the warm environments: the next invocation starts cold. It is
+            // timed once the retired one is gone, so its teardown does not share the cores with the start.
             _ = try await Self.send(base, "PUT", "/2015-03-31/functions/\(names.noop)/configuration", json: ["Description": "cold \(index)"])
-            cold.append(try await Self.timed { _ = try await Self.send(base, "POST", invokePath, body: Data("{}".utf8)) })
             bare.append(try Self.timedSpawn(["/usr/bin/" + python, "-c", "pass"]))
+            try await Self.waitForNoEnvironments(base, function: names.noop)
+            cold.append(try await Self.timed { _ = try await Self.send(base, "POST", invokePath, body: Data("{}".utf8)) })
         }
 
         // Supervisor memory with many idle environments: a function that holds each invocation long enough
@@ -242,6 +244,18 @@ struct BenchInvokeCommand: AsyncParsableCommand {
                 print(String(format: "rss     %.1f MB   (the supervisor's resident memory with %d idle environments)", idleRSS, idleEnvironments))
             }
         }
+    }
+
+    /// Waits (up to 5 s) until `function` has no environment in any state, per /corral/status.
+    static func waitForNoEnvironments(_ base: String, function: String) async throws {
+        for _ in 0..<1000 {
+            let status = try JSONSerialization.jsonObject(with: Data(buffer: try await send(base, "GET", "/corral/status"))) as? [String: Any] ?? [:]
+            let row = (status["functions"] as? [[String: Any]] ?? []).first { $0["function"] as? String == function }
+            let count = ["creating", "ready", "busy", "draining"].reduce(0) { $0 + (row?[$1] as? Int ?? 0) }
+            if count == 0 { return }
+            try await Task.sleep(nanoseconds: 5_000_000)
+        }
+        throw ValidationError("the retired environments of \(function) did not go within 5 s")
     }
 
     /// User and system CPU time of this process so far.
