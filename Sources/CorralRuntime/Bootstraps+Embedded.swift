@@ -215,7 +215,11 @@ def main():
         request("POST", "/init/error", error_body(exc, "Runtime.Unknown"), {"Lambda-Runtime-Function-Error-Type": "Runtime.Unknown"})
         sys.exit(1)
     while True:
-        _, headers, body = request("GET", "/invocation/next")
+        status, headers, body = request("GET", "/invocation/next")
+        if status != 200:
+            # The environment is shutting down (Corral answers a waiting invocation/next so): there is no
+            # event, so the handler must not run. Leave quietly; the sandbox is being stopped anyway.
+            sys.exit(0)
         context = Context(headers)
         os.environ["_X_AMZN_TRACE_ID"] = headers.get("lambda-runtime-trace-id", "")
         try:
@@ -259,7 +263,7 @@ function call(method, route, body, headers) {
     const req = http.request({ host: HOST, port: PORT, method, path: "/2018-06-01/runtime" + route, headers: headers || {}, agent }, (res) => {
       const chunks = [];
       res.on("data", (c) => chunks.push(c));
-      res.on("end", () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
     });
     req.on("error", reject);
     if (body !== undefined) req.write(body);
@@ -293,6 +297,8 @@ async function main() {
   }
   for (;;) {
     const next = await call("GET", "/invocation/next");
+    // Not 200: the environment is shutting down and there is no event; the handler must not run.
+    if (next.status !== 200) process.exit(0);
     const id = next.headers["lambda-runtime-aws-request-id"];
     const deadline = Number(next.headers["lambda-runtime-deadline-ms"] || 0);
     const context = {

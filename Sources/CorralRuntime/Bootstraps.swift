@@ -51,15 +51,16 @@ public enum Bootstraps {
 
     /// Compiles `source` to `target` with `interpreter` (isolated mode, so no site or environment of the
     /// server's changes it). Unchecked-hash bytecode: loaded without looking at the source, which sits
-    /// beside it in the same read-only, content-named directory.
+    /// beside it in the same read-only, content-named directory. Tracebacks name the file as the sandbox
+    /// sees it (/var/runtime/bootstrap.py), not the host's scratch path it was compiled from.
     static func compile(_ source: String, to target: String, with interpreter: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: interpreter)
         process.arguments = ["-I", "-c", """
             import py_compile, sys
-            py_compile.compile(sys.argv[1], cfile=sys.argv[2], doraise=True,
+            py_compile.compile(sys.argv[1], cfile=sys.argv[2], dfile=sys.argv[3], doraise=True,
                                invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
-            """, source, target]
+            """, source, target, "/var/runtime/bootstrap.py"]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         do { try process.run() } catch { return }

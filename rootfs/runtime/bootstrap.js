@@ -14,7 +14,7 @@ function call(method, route, body, headers) {
     const req = http.request({ host: HOST, port: PORT, method, path: "/2018-06-01/runtime" + route, headers: headers || {}, agent }, (res) => {
       const chunks = [];
       res.on("data", (c) => chunks.push(c));
-      res.on("end", () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
     });
     req.on("error", reject);
     if (body !== undefined) req.write(body);
@@ -48,6 +48,8 @@ async function main() {
   }
   for (;;) {
     const next = await call("GET", "/invocation/next");
+    // Not 200: the environment is shutting down and there is no event; the handler must not run.
+    if (next.status !== 200) process.exit(0);
     const id = next.headers["lambda-runtime-aws-request-id"];
     const deadline = Number(next.headers["lambda-runtime-deadline-ms"] || 0);
     const context = {

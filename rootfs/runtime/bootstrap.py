@@ -212,7 +212,11 @@ def main():
         request("POST", "/init/error", error_body(exc, "Runtime.Unknown"), {"Lambda-Runtime-Function-Error-Type": "Runtime.Unknown"})
         sys.exit(1)
     while True:
-        _, headers, body = request("GET", "/invocation/next")
+        status, headers, body = request("GET", "/invocation/next")
+        if status != 200:
+            # The environment is shutting down (Corral answers a waiting invocation/next so): there is no
+            # event, so the handler must not run. Leave quietly; the sandbox is being stopped anyway.
+            sys.exit(0)
         context = Context(headers)
         os.environ["_X_AMZN_TRACE_ID"] = headers.get("lambda-runtime-trace-id", "")
         try:
