@@ -154,7 +154,11 @@ public final class LambdaService: Sendable {
         } else {
             await forgetConcurrency(caller, function: reference.name, qualifiers: configured.map(\.qualifier), reserved: true)
         }
-        await invoker?.drain(account: caller.account, function: reference.name, version: reference.qualifier)
+        if let version = reference.qualifier {
+            await invoker?.drain(account: caller.account, function: reference.name, version: version)
+        } else {
+            await invoker?.functionDeleted(account: caller.account, function: reference.name)
+        }
     }
 
     /// A version changed: new invocations get new environments at once; idle old ones go now, busy ones

@@ -67,7 +67,7 @@ final class ExecutionEnvironment: @unchecked Sendable {
             throw error
         }
         let environment = ExecutionEnvironment(session: session, process: process, listener: listener)
-        environment.syncFD = pipe.write // kept for sync markers; closed when the sandbox ends
+        environment.syncWriter.fd = pipe.write // kept for sync markers; closed when the sandbox ends
         environment.outputFD = pipe.read
         environment.readOutput(pipe.read, output)
         environment.watchExit(onExit)
@@ -145,7 +145,27 @@ final class ExecutionEnvironment: @unchecked Sendable {
         return nil
     }
 
-    private var syncFD: Int32 = -1
+    /// The supervisor's copy of the output pipe's write end, for sync markers. Closed by the exit watcher
+    /// whether or not the environment still exists then (the reader sees EOF only once it is closed), and
+    /// written only under its own lock, which the reader never takes (a full pipe cannot deadlock them).
+    private let syncWriter = SyncWriter()
+
+    private final class SyncWriter: @unchecked Sendable {
+        private let lock = NSLock()
+        var fd: Int32 = -1
+
+        /// Writes `bytes` whole; false once closed or on error.
+        func write(_ bytes: [UInt8]) -> Bool {
+            lock.withLock { fd >= 0 && bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) } == bytes.count }
+        }
+
+        func close() {
+            lock.withLock {
+                FileDescriptor.close(fd)
+                fd = -1
+            }
+        }
+    }
     /// The read end of the output pipe, the reader's partial line, and the lock it reads and emits under.
     private var outputFD: Int32 = -1
     private var pendingOutput: [UInt8] = []
@@ -183,16 +203,11 @@ final class ExecutionEnvironment: @unchecked Sendable {
     private func watchExit(_ onExit: @escaping @Sendable () -> Void) {
         let process = self.process
         let session = self.session
+        let syncWriter = self.syncWriter
         let thread = Thread { [weak self] in
             let report = process.waitForExit()
-            if let self {
-                let fd = self.lock.withLock { () -> Int32 in
-                    self.finalPeakBytes = report.maxMemoryBytes
-                    defer { self.syncFD = -1 }
-                    return self.syncFD
-                }
-                FileDescriptor.close(fd) // the reader sees EOF once the sandbox's copies are gone too
-            }
+            if let self { self.lock.withLock { self.finalPeakBytes = report.maxMemoryBytes } }
+            syncWriter.close() // the reader sees EOF (and ends) once the sandbox's copies are gone too
             session.end(.exited(status: report.signal.map { 128 + $0 } ?? report.exitCode, oomKilled: report.oomKilled))
             onExit()
         }
@@ -214,11 +229,8 @@ final class ExecutionEnvironment: @unchecked Sendable {
             }
         }
         let marker = Self.markerPrefix + Array(UUID().uuidString.utf8) + [0x0a]
-        let fd = lock.withLock { () -> Int32 in
-            expectedMarker = marker
-            return syncFD
-        }
-        if fd >= 0, marker.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == marker.count {
+        lock.withLock { expectedMarker = marker }
+        if syncWriter.write(marker) {
             _ = markerArrived.wait(timeout: .now() + .milliseconds(200))
         }
         return lock.withLock {

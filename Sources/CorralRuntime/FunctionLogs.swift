@@ -66,6 +66,14 @@ public final class FunctionLogs: @unchecked Sendable {
         return String(decoding: tail.map { data.suffix($0) } ?? data, as: UTF8.self)
     }
 
+    /// Closes the function's file if it is open (the next append opens it again).
+    public func close(account: String, function: String) {
+        let file = path(account: account, function: function)
+        lock.withLock {
+            if let handle = open.removeValue(forKey: file) { FileDescriptor.close(handle.fd) }
+        }
+    }
+
     public func remove(account: String, function: String) {
         let file = path(account: account, function: function)
         lock.withLock {

@@ -167,6 +167,13 @@ public final class Invoker: @unchecked Sendable {
         await pool.drain(FunctionID(account: account, name: function), version: version)
     }
 
+    /// A function was deleted: its environments go, and its log file is closed. The log itself stays (a
+    /// CloudWatch log group outlives its function too) and is appended to again if the name comes back.
+    public func functionDeleted(account: String, function: String) async {
+        await pool.drain(FunctionID(account: account, name: function), version: nil)
+        logs.close(account: account, function: function)
+    }
+
     /// Reserved concurrency of a function (nil: none).
     public func setReservedConcurrency(account: String, function: String, _ limit: Int?) async {
         await pool.setReserved(FunctionID(account: account, name: function), limit)

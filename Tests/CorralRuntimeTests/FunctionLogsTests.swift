@@ -22,4 +22,23 @@ import Testing
         logs.append(account: "111111111111", function: "f", "again\n")
         #expect(logs.read(account: "111111111111", function: "f") == "again\n")
     }
+
+    @Test("close releases the file's descriptor and keeps the log; the next append opens it again")
+    func closeReleasesTheDescriptor() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("corral-logs-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let logs = FunctionLogs(root: root)
+        let file = root + "/111111111111/f.log"
+        // Descriptors of this process open on the log file (other tests run meanwhile: count only this file's).
+        func openOnFile() -> Int {
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+            return entries.filter { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + $0)) == file }.count
+        }
+        logs.append(account: "111111111111", function: "f", "one\n")
+        #expect(openOnFile() == 1, "the file stays open between appends")
+        logs.close(account: "111111111111", function: "f")
+        #expect(openOnFile() == 0)
+        logs.append(account: "111111111111", function: "f", "two\n")
+        #expect(logs.read(account: "111111111111", function: "f") == "one\ntwo\n")
+    }
 }

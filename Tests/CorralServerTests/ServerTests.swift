@@ -335,6 +335,44 @@ import Testing
         #expect(nothing.status != 0 && nothing.output.isEmpty, "\(nothing)")
     }
 
+    @Test("functions created, invoked and deleted leave no thread, pipe or open file behind in the server")
+    func deletedFunctionsLeaveNothing() throws {
+        _ = try Self.gate()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("corral-churn-\(UUID().uuidString)").path
+        let code = directory + "-code"
+        defer {
+            if let all = FileManager.default.enumerator(atPath: directory) { while let n = all.nextObject() as? String { chmod(directory + "/" + n, 0o755) } }
+            for path in [directory, code, directory + ".log", directory + ".yaml"] { try? FileManager.default.removeItem(atPath: path) }
+            Self.removeCgroupParent()
+        }
+        try FileManager.default.createDirectory(atPath: code, withIntermediateDirectories: true)
+        try "def handler(event, context):\n    return 'ok'\n".write(toFile: code + "/app.py", atomically: true, encoding: .utf8)
+        let port = Self.freePort()
+        let server = try Server(data: directory, port: port)
+        defer { _ = server.stop() }
+        let endpoint = ["--endpoint", "http://127.0.0.1:\(port)"]
+        let pid = server.process.processIdentifier
+        func count(_ directory: String) -> Int { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/\(directory)").count) ?? -1 }
+        func churn(_ round: Int) throws {
+            for index in 0..<8 {
+                let name = "churn\(round)-\(index)"
+                #expect(try Self.run([Self.binary, "deploy", code, "--name", name, "--runtime", "python3.11", "--handler", "app.handler"] + endpoint).status == 0)
+                #expect(try Self.run([Self.binary, "invoke", name] + endpoint).status == 0)
+                let deleted = try Self.run(["/usr/bin/python3", "-c", "import sys, urllib.request as u; u.urlopen(u.Request(sys.argv[1], method='DELETE'))",
+                                            "http://127.0.0.1:\(port)/2015-03-31/functions/\(name)"])
+                #expect(deleted.status == 0, "\(deleted)")
+            }
+            for _ in 0..<100 where !Self.sandboxGroups().isEmpty { usleep(50_000) }
+            usleep(300_000) // the retired environments' watcher threads finish
+        }
+        // A first round brings the server's pools and caches up; the second must not grow anything.
+        try churn(0)
+        let threads = count("task"), descriptors = count("fd")
+        try churn(1)
+        #expect(count("task") <= threads + 1, "threads: \(threads) -> \(count("task"))")
+        #expect(count("fd") <= descriptors + 1, "descriptors: \(descriptors) -> \(count("fd"))")
+    }
+
     @Test("an idle environment is stopped after idleTimeoutSeconds (its sandbox gone), and the next invocation starts cold")
     func idleEnvironmentsAreReaped() throws {
         _ = try Self.gate()
@@ -346,7 +384,7 @@ import Testing
             Self.removeCgroupParent()
         }
         try FileManager.default.createDirectory(atPath: code, withIntermediateDirectories: true)
-        try "def handler(event, context):\n    return 'ok'\n".write(toFile: code + "/app.py", atomically: true, encoding: .utf8)
+        try "def handler(event, context):\n    print('handled', event)\n    return 'ok'\n".write(toFile: code + "/app.py", atomically: true, encoding: .utf8)
         let port = Self.freePort()
         let server = try Server(data: directory, port: port, settings: "idleTimeoutSeconds: 1\n")
         defer { _ = server.stop() }
@@ -367,6 +405,21 @@ import Testing
         #expect(gone, "the idle sandbox is still there: \(Self.sandboxGroups())")
         let cold = try Self.run([Self.binary, "invoke", "idle", "--log"] + endpoint)
         #expect(cold.status == 0 && cold.errors.contains("Init Duration"), "started cold again: \(cold)")
+        // A configuration change retires the warm environment at once.
+        let redeploy = try Self.run([Self.binary, "deploy", code, "--name", "idle", "--runtime", "python3.11", "--handler", "app.handler", "--env", "MARK=1"] + endpoint)
+        #expect(redeploy.status == 0, "\(redeploy)")
+        gone = false
+        for _ in 0..<100 where !gone {
+            usleep(50_000)
+            gone = Self.sandboxGroups().isEmpty
+        }
+        #expect(gone, "the retired sandbox is still there: \(Self.sandboxGroups())")
+        usleep(200_000) // its last output reaches the log
+        // The stopped environments' runtimes went quietly: the handler ran for the three invocations only
+        // (not for the shutdown reply to a waiting invocation/next), and no traceback reached the log.
+        let logs = try Self.run([Self.binary, "logs", "idle"] + endpoint)
+        #expect(logs.status == 0 && logs.output.components(separatedBy: "handled").count - 1 == 3, "\(logs.output)")
+        #expect(!logs.output.contains("Traceback"), "\(logs.output)")
     }
 
     @Test("the warm pool through boto3: reserved concurrency throttles, provisioned environments are ready first and replaced, capacity evicts and queues, fresh mode, status and metrics")
