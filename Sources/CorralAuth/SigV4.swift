@@ -69,10 +69,22 @@ public enum SigV4 {
             throw .skewed("Signature not yet current: \(amzDate) is still later than \(format(now.addingTimeInterval(allowedSkew))) (\(format(now)) + 15 min.)")
         }
         guard let key = secret(parsed.accessKeyID) else { throw .unknownKey }
+        // A payload hash the client sends is what the signature covers: it must be the body's (or say
+        // UNSIGNED-PAYLOAD), or a signed request could carry another body.
+        if let claimed = request.values("x-amz-content-sha256").first, claimed != "UNSIGNED-PAYLOAD",
+           claimed.lowercased() != hex(SHA256.hash(data: request.body)) {
+            throw .mismatch
+        }
         let expected = signature(for: request, signedHeaders: parsed.signedHeaders, amzDate: amzDate, date: parsed.date,
                                  region: parsed.region, secret: key)
         guard constantTimeEquals(Array(expected.utf8), Array(parsed.signature.lowercased().utf8)) else { throw .mismatch }
         return Signer(accessKeyID: parsed.accessKeyID, region: parsed.region, date: parsed.date)
+    }
+
+    /// The access key id an Authorization header names, if it is a well-formed SigV4 one (to refuse an
+    /// unknown key before reading the body).
+    public static func accessKeyID(authorization: String) -> String? {
+        (try? parse(authorization: authorization))?.accessKeyID
     }
 
     /// The hex signature AWS computes for `request` over `signedHeaders`.
@@ -183,7 +195,14 @@ public enum SigV4 {
     static func format(_ date: Date) -> String { amzDateFormatter.string(from: date) }
 
     static func hex<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
-        bytes.map { String(format: "%02x", $0) }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Compares without an early exit, so timing does not reveal how much of a signature matched.

@@ -90,4 +90,36 @@ import Testing
         #expect(!SigV4.constantTimeEquals(Array("abc".utf8), Array("abd".utf8)))
         #expect(!SigV4.constantTimeEquals(Array("abc".utf8), Array("ab".utf8)))
     }
+
+    @Test("the client signer reproduces botocore's signature of vector (b) and what it signs verifies")
+    func signer() throws {
+        let credentials = SigV4.Credentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: Self.secret)
+        let unsigned = SigV4.Request(method: "POST", rawPath: "/2015-03-31/functions/my-fn/invocations",
+                                     headers: [("Host", "localhost:9000"), ("X-Amz-Log-Type", "Tail")], body: Array(#"{"a":1}"#.utf8))
+        let added = SigV4.sign(unsigned, credentials: credentials, region: "us-east-1", now: Self.signedAt)
+        #expect(added.map(\.name) == ["X-Amz-Date", "Authorization"])
+        #expect(added[0].value == Self.amzDate)
+        #expect(added[1].value == Self.authorization("host;x-amz-date;x-amz-log-type", "5bba8170329d281f6273275f759fd3b4021e8b1e02532f47554a5687d69b97b2"))
+        var signed = unsigned
+        signed.headers += added
+        #expect(try SigV4.verify(signed, now: Self.signedAt, secret: secret).accessKeyID == "AKIDEXAMPLE")
+        // A payload hash header must be the body's (or UNSIGNED-PAYLOAD): the signature covers the claim.
+        var claimed = unsigned
+        claimed.headers.append(("X-Amz-Content-SHA256", String(repeating: "0", count: 64)))
+        claimed.headers += SigV4.sign(claimed, credentials: credentials, region: "us-east-1", now: Self.signedAt)
+        #expect(throws: SigV4.Failure.mismatch) { try SigV4.verify(claimed, now: Self.signedAt, secret: secret) }
+        var unsignedPayload = unsigned
+        unsignedPayload.headers.append(("X-Amz-Content-SHA256", "UNSIGNED-PAYLOAD"))
+        unsignedPayload.headers += SigV4.sign(unsignedPayload, credentials: credentials, region: "us-east-1", now: Self.signedAt)
+        #expect(try SigV4.verify(unsignedPayload, now: Self.signedAt, secret: secret).accessKeyID == "AKIDEXAMPLE")
+    }
+
+    @Test("generated keys have AWS's shapes and do not repeat")
+    func generatedKeys() {
+        let ids = (0..<200).map { _ in AccessKeyGenerator.keyID() }
+        #expect(Set(ids).count == 200)
+        #expect(ids.allSatisfy { $0.count == 20 && $0.hasPrefix("AKIA") && $0.allSatisfy { $0.isUppercase || ("2"..."7").contains($0) } })
+        let secrets = (0..<200).map { _ in AccessKeyGenerator.secret() }
+        #expect(Set(secrets).count == 200 && secrets.allSatisfy { $0.count == 40 })
+    }
 }
