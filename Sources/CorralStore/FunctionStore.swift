@@ -6,19 +6,18 @@ import GRDB
 ///
 /// Every method is one transaction, so a failed call changes nothing. Safe to use from any thread.
 public final class FunctionStore: Sendable {
-    let database: DatabasePool
+    let store: StoreDatabase
+    var database: DatabasePool { store.pool }
     let versions = VersionCache()
 
+    /// Functions in `database` (shared with the other stores).
+    public init(database: StoreDatabase) {
+        store = database
+    }
+
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
-    public init(path: String) throws(StoreError) {
-        do {
-            var configuration = Configuration()
-            configuration.foreignKeysEnabled = true
-            database = try DatabasePool(path: path, configuration: configuration)
-            try Schema.migrator.migrate(database)
-        } catch {
-            throw .database("cannot open the function database at \(path): \(error)")
-        }
+    public convenience init(path: String) throws(StoreError) {
+        self.init(database: try StoreDatabase(path: path))
     }
 
     static let latest = "$LATEST"

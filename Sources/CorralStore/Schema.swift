@@ -56,6 +56,24 @@ enum Schema {
                 t.foreignKey(["account", "function"], references: "function", onDelete: .cascade)
             }
         }
+        migrator.registerMigration("v3: tenants and access keys") { db in
+            try db.create(table: "tenant") { t in
+                t.column("account", .text).primaryKey()         // 12 digits
+                t.column("name", .text).notNull().unique()
+                t.column("quotas", .jsonText).notNull()         // TenantQuotas
+                t.column("createdMs", .integer).notNull()
+            }
+            try db.create(table: "accessKey") { t in
+                t.column("id", .text).primaryKey()              // AKIA...
+                t.column("account", .text).notNull().references("tenant", onDelete: .cascade)
+                t.column("secret", .text).notNull()             // SigV4 needs it; the file is 0600
+                t.column("user", .text)                         // nil: the tenant's root
+                t.column("policy", .text)                       // an identity policy; nil: all of the account
+                t.column("createdMs", .integer).notNull()
+                t.column("revokedMs", .integer)
+            }
+            try db.create(index: "accessKeyAccount", on: "accessKey", columns: ["account"])
+        }
         return migrator
     }
 }

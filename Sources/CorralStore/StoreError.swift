@@ -6,12 +6,14 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case conflict(String)
     /// A RevisionId or CodeSha256 precondition did not hold (`PreconditionFailedException`).
     case preconditionFailed(String)
+    /// The request is not valid (a bad name or id) (`InvalidParameterValueException`).
+    case invalid(String)
     /// The database failed (`ServiceException`); the message is for the log, not the client.
     case database(String)
 
     public var description: String {
         switch self {
-        case let .notFound(m), let .conflict(m), let .preconditionFailed(m), let .database(m): return m
+        case let .notFound(m), let .conflict(m), let .preconditionFailed(m), let .invalid(m), let .database(m): return m
         }
     }
 }

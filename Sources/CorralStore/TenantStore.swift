@@ -1,0 +1,148 @@
+import Foundation
+import GRDB
+
+/// Tenants and their access keys, in the shared database. Every method is one transaction.
+public final class TenantStore: Sendable {
+    let store: StoreDatabase
+
+    public init(database: StoreDatabase) {
+        store = database
+    }
+
+    // MARK: Tenants
+
+    /// Creates a tenant. `account` is drawn at random (12 digits, not yet used) unless given.
+    public func createTenant(name: String, account: String? = nil, quotas: TenantQuotas = TenantQuotas(), now: Date = Date()) throws(StoreError) -> Tenant {
+        guard Tenant.isValidName(name) else {
+            throw .invalid("tenant name '\(name)' must be 1-64 letters, digits, '-', '_' or '.', starting with a letter or digit")
+        }
+        if let account, !Tenant.isValidAccount(account) { throw .invalid("account id '\(account)' must be 12 digits") }
+        return try store.write { db in
+            guard try TenantRow.filter(Column("name") == name).fetchOne(db) == nil else { throw StoreError.conflict("tenant \(name) exists") }
+            var id = account
+            if let account, try TenantRow.fetchOne(db, key: account) != nil { throw StoreError.conflict("account \(account) exists") }
+            while id == nil {
+                let candidate = String(format: "%012llu", UInt64.random(in: 100_000_000_000...999_999_999_999))
+                if try TenantRow.fetchOne(db, key: candidate) == nil { id = candidate }
+            }
+            let tenant = Tenant(account: id ?? "", name: name, quotas: quotas, created: Self.millisecondPrecision(now))
+            try TenantRow(tenant).insert(db)
+            return tenant
+        }
+    }
+
+    public func tenants() throws(StoreError) -> [Tenant] {
+        try store.read { db in try TenantRow.order(Column("name")).fetchAll(db).map { try $0.tenant() } }
+    }
+
+    /// The tenant with this name or account id.
+    public func tenant(_ nameOrAccount: String) throws(StoreError) -> Tenant {
+        let found = try store.read { db in
+            try TenantRow.filter(Column("name") == nameOrAccount || Column("account") == nameOrAccount).fetchOne(db)?.tenant()
+        }
+        guard let found else { throw .notFound("no tenant \(nameOrAccount)") }
+        return found
+    }
+
+    public func setQuotas(_ nameOrAccount: String, _ quotas: TenantQuotas) throws(StoreError) -> Tenant {
+        var tenant = try tenant(nameOrAccount)
+        tenant.quotas = quotas
+        let updated = tenant
+        try store.write { db in try TenantRow(updated).update(db) }
+        return tenant
+    }
+
+    // MARK: Access keys
+
+    /// A new key of `account` with its secret (shown once: only the authenticator reads it again).
+    public func createKey(account: String, user: String? = nil, policy: String? = nil, id: String, secret: String,
+                          now: Date = Date()) throws(StoreError) -> AccessKey {
+        if let user, !Tenant.isValidName(user) {
+            throw .invalid("user name '\(user)' must be 1-64 letters, digits, '-', '_' or '.', starting with a letter or digit")
+        }
+        let key = AccessKey(id: id, account: account, user: user, policy: policy, created: Self.millisecondPrecision(now), revoked: nil)
+        try store.write { db in
+            guard try TenantRow.fetchOne(db, key: account) != nil else { throw StoreError.notFound("no tenant with account \(account)") }
+            guard try KeyRow.fetchOne(db, key: id) == nil else { throw StoreError.conflict("access key \(id) exists") }
+            try KeyRow(key, secret: secret).insert(db)
+        }
+        return key
+    }
+
+    /// Keys of `account` (revoked ones too, marked), oldest first; every tenant's when nil.
+    public func keys(account: String? = nil) throws(StoreError) -> [AccessKey] {
+        try store.read { db in
+            var request = KeyRow.order(Column("createdMs"), Column("id"))
+            if let account { request = request.filter(Column("account") == account) }
+            return try request.fetchAll(db).map(\.key)
+        }
+    }
+
+    /// Revokes a key: from now on requests signed with it are refused as unknown.
+    public func revokeKey(_ id: String, now: Date = Date()) throws(StoreError) -> AccessKey {
+        try store.write { db in
+            guard var row = try KeyRow.fetchOne(db, key: id) else { throw StoreError.notFound("no access key \(id)") }
+            if row.revokedMs == nil { row.revokedMs = Int64(now.timeIntervalSince1970 * 1000) }
+            try row.update(db)
+            return row.key
+        }
+    }
+
+    /// The secret and key of an active (not revoked) access key: what SigV4 verification needs.
+    public func activeKey(_ id: String) throws(StoreError) -> (key: AccessKey, secret: String)? {
+        try store.read { db in
+            guard let row = try KeyRow.fetchOne(db, key: id), row.revokedMs == nil else { return nil }
+            return (row.key, row.secret)
+        }
+    }
+
+    static func millisecondPrecision(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded(.down) / 1000)
+    }
+}
+
+struct TenantRow: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "tenant"
+    var account: String
+    var name: String
+    var quotas: String
+    var createdMs: Int64
+
+    init(_ tenant: Tenant) {
+        account = tenant.account
+        name = tenant.name
+        quotas = String(decoding: (try? JSONEncoder().encode(tenant.quotas)) ?? Data("{}".utf8), as: UTF8.self)
+        createdMs = Int64(tenant.created.timeIntervalSince1970 * 1000)
+    }
+
+    func tenant() throws -> Tenant {
+        Tenant(account: account, name: name, quotas: try JSONDecoder().decode(TenantQuotas.self, from: Data(quotas.utf8)),
+               created: Date(timeIntervalSince1970: Double(createdMs) / 1000))
+    }
+}
+
+struct KeyRow: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "accessKey"
+    var id: String
+    var account: String
+    var secret: String
+    var user: String?
+    var policy: String?
+    var createdMs: Int64
+    var revokedMs: Int64?
+
+    init(_ key: AccessKey, secret: String) {
+        id = key.id
+        account = key.account
+        self.secret = secret
+        user = key.user
+        policy = key.policy
+        createdMs = Int64(key.created.timeIntervalSince1970 * 1000)
+        revokedMs = key.revoked.map { Int64($0.timeIntervalSince1970 * 1000) }
+    }
+
+    var key: AccessKey {
+        AccessKey(id: id, account: account, user: user, policy: policy, created: Date(timeIntervalSince1970: Double(createdMs) / 1000),
+                  revoked: revokedMs.map { Date(timeIntervalSince1970: Double($0) / 1000) })
+    }
+}
