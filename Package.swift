@@ -66,7 +66,7 @@ let package = Package(
         .target(name: "CorralAuth", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // HTTP: the Lambda-compatible API on Hummingbird; errors become Lambda's shapes here and only here.
         .target(name: "CorralAPI", dependencies: [
-            "CorralFunctions", "CorralStore", "CorralCode", "CorralRuntime", "CorralPool", "CorralMetrics",
+            "CorralFunctions", "CorralStore", "CorralCode", "CorralRuntime", "CorralPool", "CorralMetrics", "CorralAuth",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
@@ -94,7 +94,7 @@ let package = Package(
             "CorralRuntime", "CorralSandbox", "CorralStore", "CorralFunctions", "CorralPool", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "CorralAPITests", dependencies: [
-            "CorralAPI", "CorralStore", "CorralCode",
+            "CorralAPI", "CorralStore", "CorralCode", "CorralAuth",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),

@@ -19,22 +19,27 @@ done
 cd "$(dirname "$0")/.."
 [ -n "$python_runtime" ] && "$corral" deploy examples/hello-python --name hello-python --runtime "$python_runtime" --handler app.handler
 [ -n "$node_major" ] && "$corral" deploy examples/hello-node --name hello-node --runtime "nodejs${node_major}.x" --handler index.handler
+data=/var/lib/corral
+credentials=$data/credentials
+key=$(sed -n 's/^aws_access_key_id = //p' "$credentials")
 cat <<EOT
 
-corral serve is running at $endpoint (data in /var/lib/corral). Try:
+corral serve is running at $endpoint (data in $data). Every request is signed (SigV4) with the admin
+tenant's key, which the server wrote to $credentials (mode 0600) on its first start. Try:
 
   $corral invoke hello-python --payload '{"name": "Ada"}' --log
   $corral functions
   $corral logs hello-python
 
-  curl -s -X POST $endpoint/2015-03-31/functions/hello-python/invocations -d '{"name": "curl"}'
+  export AWS_SHARED_CREDENTIALS_FILE=$credentials
+  aws --endpoint-url $endpoint --region us-east-1 lambda list-functions
 
   python3 -c 'import boto3, json
-lam = boto3.client("lambda", endpoint_url="$endpoint", region_name="us-east-1",
-                   aws_access_key_id="corral", aws_secret_access_key="corral")
+lam = boto3.client("lambda", endpoint_url="$endpoint", region_name="us-east-1")
 print(json.load(lam.invoke(FunctionName="hello-node", Payload=b"{\"text\": \"one two three\"}")["Payload"]))'
 
-  aws --endpoint-url $endpoint lambda list-functions   # any credentials: signatures are not checked yet
+  curl -s --aws-sigv4 aws:amz:us-east-1:lambda --user "$key:\$(sed -n 's/^aws_secret_access_key = //p' $credentials)" \\
+       -H 'Content-Type: application/json' -X POST $endpoint/2015-03-31/functions/hello-python/invocations -d '{"name": "curl"}'
 
 Ctrl-C stops the server.
 EOT

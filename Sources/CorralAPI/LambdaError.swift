@@ -89,6 +89,7 @@ public struct LambdaError: Error, Equatable, Sendable, CustomStringConvertible {
             case let .notFound(message): return .notFound(message)
             case let .conflict(message): return .conflict(message)
             case let .preconditionFailed(message): return .preconditionFailed(message)
+            case let .invalid(message): return .invalidParameter(message)
             case .database: return .service("The service failed to store the request; try again")
             }
         case let error as CodePackageError:

@@ -8,18 +8,19 @@ import Logging
 /// calls LambdaService, and writes the status and JSON Lambda answers with.
 public struct LambdaRoutes: Sendable {
     let service: LambdaService
-    /// Who the request acts as (see Caller).
-    let caller: @Sendable (Request) -> Caller
+    /// Who the request acts as: authenticates it (reading its body, which stays readable) and returns
+    /// the caller, or throws the Lambda error that refuses it (see Authenticator).
+    let authenticate: Authenticate
     let codeDirectory: String
     /// Function logs, for GET /corral/functions/NAME/logs (nil: no log route).
     let logs: FunctionLogs?
 
     /// Control-plane bodies carry a base64 zip: 50 MB of zip is about 67 MB of base64.
-    static let controlBodyLimit = 70 << 20
+    public static let controlBodyLimit = 70 << 20
 
-    public init(service: LambdaService, logs: FunctionLogs? = nil, caller: @escaping @Sendable (Request) -> Caller) {
+    public init(service: LambdaService, logs: FunctionLogs? = nil, authenticate: @escaping Authenticate) {
         self.service = service
-        self.caller = caller
+        self.authenticate = authenticate
         self.codeDirectory = service.code.root
         self.logs = logs
     }
@@ -28,32 +29,48 @@ public struct LambdaRoutes: Sendable {
         router.add(middleware: LambdaErrorMiddleware<Context>(logger: logger))
         let functions = router.group("2015-03-31/functions")
         functions.post { request, _ in
-            try await json(201, service.createFunction(caller(request), body(request)))
+            var request = request
+            let caller = try await authenticate(&request)
+            return try await json(201, service.createFunction(caller, body(request)))
         }
         functions.get { request, _ in
+            var request = request
+            let caller = try await authenticate(&request)
             let query = request.uri.queryParameters
-            return try json(200, service.listFunctions(caller(request), marker: query.get("Marker"), maxItems: query.get("MaxItems")))
+            return try json(200, service.listFunctions(caller, marker: query.get("Marker"), maxItems: query.get("MaxItems")))
         }
         functions.get(":name") { request, context in
-            try json(200, service.getFunction(caller(request), name(context), qualifier: request.uri.queryParameters.get("Qualifier")))
+            var request = request
+            let caller = try await authenticate(&request)
+            return try json(200, service.getFunction(caller, name(context), qualifier: request.uri.queryParameters.get("Qualifier")))
         }
         functions.delete(":name") { request, context in
-            try await service.deleteFunction(caller(request), name(context), qualifier: request.uri.queryParameters.get("Qualifier"))
+            var request = request
+            let caller = try await authenticate(&request)
+            try await service.deleteFunction(caller, name(context), qualifier: request.uri.queryParameters.get("Qualifier"))
             return Response(status: .noContent)
         }
         functions.get(":name/configuration") { request, context in
-            try json(200, service.getFunctionConfiguration(caller(request), name(context), qualifier: request.uri.queryParameters.get("Qualifier")))
+            var request = request
+            let caller = try await authenticate(&request)
+            return try json(200, service.getFunctionConfiguration(caller, name(context), qualifier: request.uri.queryParameters.get("Qualifier")))
         }
         functions.put(":name/configuration") { request, context in
-            try await json(200, service.updateFunctionConfiguration(caller(request), name(context), body(request)))
+            var request = request
+            let caller = try await authenticate(&request)
+            return try await json(200, service.updateFunctionConfiguration(caller, name(context), body(request)))
         }
         functions.put(":name/code") { request, context in
-            try await json(200, service.updateFunctionCode(caller(request), name(context), body(request)))
+            var request = request
+            let caller = try await authenticate(&request)
+            return try await json(200, service.updateFunctionCode(caller, name(context), body(request)))
         }
         functions.post(":name/invocations") { request, context in
+            var request = request
+            let caller = try await authenticate(&request)
             let headers = request.headers
             let payload = try await body(request, limit: invocationPayloadLimit + 1)
-            let reply = try await service.invoke(caller(request), name(context), qualifier: request.uri.queryParameters.get("Qualifier"),
+            let reply = try await service.invoke(caller, name(context), qualifier: request.uri.queryParameters.get("Qualifier"),
                                                  invocationType: headers[LambdaHeaders.invocationType], logType: headers[LambdaHeaders.logType],
                                                  clientContext: headers[LambdaHeaders.clientContext], payload: payload)
             var fields = HTTPFields()
@@ -62,56 +79,82 @@ public struct LambdaRoutes: Sendable {
             return Response(status: .init(code: reply.status), headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: reply.body)))
         }
         functions.post(":name/versions") { request, context in
-            try await json(201, service.publishVersion(caller(request), name(context), body(request)))
+            var request = request
+            let caller = try await authenticate(&request)
+            return try await json(201, service.publishVersion(caller, name(context), body(request)))
         }
         functions.get(":name/versions") { request, context in
+            var request = request
+            let caller = try await authenticate(&request)
             let query = request.uri.queryParameters
-            return try json(200, service.listVersions(caller(request), name(context), marker: query.get("Marker"), maxItems: query.get("MaxItems")))
+            return try json(200, service.listVersions(caller, name(context), marker: query.get("Marker"), maxItems: query.get("MaxItems")))
         }
         functions.post(":name/aliases") { request, context in
-            try await json(201, service.createAlias(caller(request), name(context), body(request)))
+            var request = request
+            let caller = try await authenticate(&request)
+            return try await json(201, service.createAlias(caller, name(context), body(request)))
         }
         functions.get(":name/aliases") { request, context in
+            var request = request
+            let caller = try await authenticate(&request)
             let query = request.uri.queryParameters
-            return try json(200, service.listAliases(caller(request), name(context), functionVersion: query.get("FunctionVersion"),
+            return try json(200, service.listAliases(caller, name(context), functionVersion: query.get("FunctionVersion"),
                                                      marker: query.get("Marker"), maxItems: query.get("MaxItems")))
         }
         functions.get(":name/aliases/:alias") { request, context in
-            try json(200, service.getAlias(caller(request), name(context), alias: parameter(context, "alias")))
+            var request = request
+            let caller = try await authenticate(&request)
+            return try json(200, service.getAlias(caller, name(context), alias: parameter(context, "alias")))
         }
         functions.put(":name/aliases/:alias") { request, context in
-            try await json(200, service.updateAlias(caller(request), name(context), alias: parameter(context, "alias"), body(request)))
+            var request = request
+            let caller = try await authenticate(&request)
+            return try await json(200, service.updateAlias(caller, name(context), alias: parameter(context, "alias"), body(request)))
         }
         functions.delete(":name/aliases/:alias") { request, context in
-            try await service.deleteAlias(caller(request), name(context), alias: parameter(context, "alias"))
+            var request = request
+            let caller = try await authenticate(&request)
+            try await service.deleteAlias(caller, name(context), alias: parameter(context, "alias"))
             return Response(status: .noContent)
         }
         // Reserved concurrency: Put and Delete on 2017-10-31, Get on 2019-09-30 (as botocore's model has it).
         router.put("2017-10-31/functions/:name/concurrency") { request, context in
-            try await json(200, service.putFunctionConcurrency(caller(request), name(context), body(request)))
+            var request = request
+            let caller = try await authenticate(&request)
+            return try await json(200, service.putFunctionConcurrency(caller, name(context), body(request)))
         }
         router.delete("2017-10-31/functions/:name/concurrency") { request, context in
-            try await service.deleteFunctionConcurrency(caller(request), name(context))
+            var request = request
+            let caller = try await authenticate(&request)
+            try await service.deleteFunctionConcurrency(caller, name(context))
             return Response(status: .noContent)
         }
         router.get("2019-09-30/functions/:name/concurrency") { request, context in
-            try json(200, service.getFunctionConcurrency(caller(request), name(context)))
+            var request = request
+            let caller = try await authenticate(&request)
+            return try json(200, service.getFunctionConcurrency(caller, name(context)))
         }
         // Provisioned concurrency: ?Qualifier=VERSION|ALIAS, or ?List=ALL for ListProvisionedConcurrencyConfigs.
         let provisioned = router.group("2019-09-30/functions/:name/provisioned-concurrency")
         provisioned.put { request, context in
-            try await json(202, service.putProvisionedConcurrency(caller(request), name(context), qualifier: request.uri.queryParameters.get("Qualifier"),
+            var request = request
+            let caller = try await authenticate(&request)
+            return try await json(202, service.putProvisionedConcurrency(caller, name(context), qualifier: request.uri.queryParameters.get("Qualifier"),
                                                                  body(request)))
         }
         provisioned.get { request, context in
+            var request = request
+            let caller = try await authenticate(&request)
             let query = request.uri.queryParameters
             if query.get("List") != nil, query.get("Qualifier") == nil {
-                return try await json(200, service.listProvisionedConcurrency(caller(request), name(context)))
+                return try await json(200, service.listProvisionedConcurrency(caller, name(context)))
             }
-            return try await json(200, service.getProvisionedConcurrency(caller(request), name(context), qualifier: query.get("Qualifier")))
+            return try await json(200, service.getProvisionedConcurrency(caller, name(context), qualifier: query.get("Qualifier")))
         }
         provisioned.delete { request, context in
-            try await service.deleteProvisionedConcurrency(caller(request), name(context), qualifier: request.uri.queryParameters.get("Qualifier"))
+            var request = request
+            let caller = try await authenticate(&request)
+            try await service.deleteProvisionedConcurrency(caller, name(context), qualifier: request.uri.queryParameters.get("Qualifier"))
             return Response(status: .noContent)
         }
         // Liveness, and the floor `corral bench invoke` compares invocations with: the same server, middleware
@@ -121,7 +164,8 @@ public struct LambdaRoutes: Sendable {
         }
         // A function's log (its output and START/END/REPORT lines): ?tail=BYTES for the end only.
         router.get("corral/functions/:name/logs") { request, context in
-            let caller = caller(request)
+            var request = request
+            let caller = try await authenticate(&request)
             let reference = try service.reference(caller, name(context), qualifier: nil)
             _ = try service.resolve(caller, reference.name, qualifier: nil)
             let tail = request.uri.queryParameters.get("tail").flatMap { Int($0) }

@@ -14,9 +14,17 @@ public struct PoolRoutes: Sendable {
         self.metrics = metrics
     }
 
-    public func registerStatus<Context: RequestContext>(on router: Router<Context>) {
-        router.get("corral/status") { _, _ in
-            let snapshot = await invoker.snapshot()
+    /// GET /corral/status, for signed requests: the operator's account (the admin tenant) sees every
+    /// tenant's functions, any other account only its own; both see the host's capacity.
+    public func registerStatus<Context: RequestContext>(on router: Router<Context>, operatorAccount: String, authenticate: @escaping Authenticate) {
+        router.get("corral/status") { request, _ in
+            var request = request
+            let caller = try await authenticate(&request)
+            var snapshot = await invoker.snapshot()
+            if caller.account != operatorAccount {
+                snapshot.functions = snapshot.functions.filter { $0.account == caller.account }
+                snapshot.supervisorResidentMB = nil
+            }
             var headers = HTTPFields()
             headers[.contentType] = "application/json"
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: LambdaJSON.encode(snapshot))))

@@ -8,6 +8,8 @@ import NIOHTTP1
 /// twenty shared libraries to every corral command's start), errors decoded from Lambda's shape.
 struct APIClient {
     let endpoint: String
+    /// What requests are signed with (ClientCredentials.discover); nil sends them unsigned.
+    var credentials: ClientCredentials? = ClientCredentials.discover()
 
     struct Failure: Error, CustomStringConvertible {
         var description: String
@@ -28,13 +30,23 @@ struct APIClient {
     func send(_ method: String, _ path: String, json: Any? = nil, body: Data? = nil, headers: [String: String] = [:]) async throws -> Reply {
         var request = HTTPClientRequest(url: endpoint + path)
         request.method = HTTPMethod(rawValue: method)
+        var bytes: [UInt8] = []
+        var signedHeaders: [(name: String, value: String)] = headers.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
         if let json {
-            request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json)))
-            request.headers.add(name: "Content-Type", value: "application/json")
+            bytes = Array(try JSONSerialization.data(withJSONObject: json))
+            signedHeaders.append((name: "Content-Type", value: "application/json"))
         } else if let body {
-            request.body = .bytes(ByteBuffer(bytes: body))
+            bytes = Array(body)
         }
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if !bytes.isEmpty { request.body = .bytes(ByteBuffer(bytes: bytes)) }
+        for (name, value) in signedHeaders { request.headers.add(name: name, value: value) }
+        if let credentials, let url = URL(string: endpoint + path) {
+            // Host is set as signed; AsyncHTTPClient sends the header it is given.
+            request.headers.replaceOrAdd(name: "Host", value: ClientCredentials.host(url))
+            for (name, value) in credentials.sign(method: method, url: url, headers: signedHeaders, body: bytes) {
+                request.headers.add(name: name, value: value)
+            }
+        }
         let status: Int
         var fields: [String: String] = [:]
         let data: Data
@@ -49,7 +61,11 @@ struct APIClient {
         let reply = Reply(status: status, headers: fields, body: data)
         if status >= 300 {
             let type = fields["x-amzn-errortype"] ?? "HTTP \(status)"
-            let message = (reply.json["message"] ?? reply.json["Message"]) as? String ?? String(decoding: data, as: UTF8.self)
+            var message = (reply.json["message"] ?? reply.json["Message"]) as? String ?? String(decoding: data, as: UTF8.self)
+            if status == 403 {
+                message += credentials.map { " (signed with \($0.credentials.accessKeyID) from \($0.source))" }
+                    ?? " (no credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_SHARED_CREDENTIALS_FILE, or CORRAL_DATA to the server's data directory, whose credentials file the server writes on its first start)"
+            }
             throw Failure(description: "\(type): \(message)")
         }
         return reply

@@ -83,6 +83,7 @@ struct BenchInvokeCommand: AsyncParsableCommand {
             guard let python = RuntimeCatalog.detect().identifiers.first(where: { $0.hasPrefix("python3.") }) else {
                 throw ValidationError("no python3.N runtime on this host")
             }
+            Self.credentials = ClientCredentials.discover()
             try await measure(base: base, python: python, names: ("corral-bench-noop-\(getpid())", "corral-bench-idle-\(getpid())"))
             return
         }
@@ -112,6 +113,9 @@ struct BenchInvokeCommand: AsyncParsableCommand {
             guard let python = supervisor.catalog.identifiers.first(where: { $0.hasPrefix("python3.") }) else {
                 throw ValidationError("no python3.N runtime on this host")
             }
+            let file = (try? String(contentsOfFile: supervisor.credentialsFile, encoding: .utf8)) ?? ""
+            guard let admin = ClientCredentials.parse(file, profile: "default") else { throw ValidationError("the scratch server wrote no credentials") }
+            Self.credentials = ClientCredentials(credentials: admin, region: "us-east-1", source: supervisor.credentialsFile)
             try await measure(base: "http://127.0.0.1:\(port)", python: python, names: ("noop", "idle"))
         } catch {
             await supervisor.shutdown()
@@ -162,7 +166,9 @@ struct BenchInvokeCommand: AsyncParsableCommand {
         }
 
         // Throughput with the load generator, on its own threads.
-        let generator = LoadGenerator(port: port, path: invokePath, body: Array("{}".utf8))
+        // One signed request, sent over and over (its signature stays valid for 15 minutes).
+        let generator = LoadGenerator(port: port, path: invokePath, body: Array("{}".utf8),
+                                      headers: Self.signature(base, "POST", invokePath, body: Array("{}".utf8)).filter { $0.name != "Host" })
         var cpuBefore = Self.processCPUSeconds()
         let connections = concurrency, seconds = duration
         let generated = try await Task.detached { try generator.run(connections: connections, seconds: seconds) }.value
@@ -286,19 +292,33 @@ struct BenchInvokeCommand: AsyncParsableCommand {
     /// One connection per concurrent client (the shared client allows 8 per host).
     nonisolated(unsafe) static var client = HTTPClient.shared
 
+    /// What the bench signs its requests with: the scratch server's admin key, or ClientCredentials.discover()
+    /// with --endpoint. Every request is signed, the floor's too (the server does not check it there), so
+    /// the client does the same work for both.
+    nonisolated(unsafe) static var credentials: ClientCredentials?
+
     static func send(_ base: String, _ method: String, _ path: String, json: Any? = nil, body: Data? = nil) async throws -> ByteBuffer {
         var request = HTTPClientRequest(url: base + path)
         request.method = HTTPMethod(rawValue: method)
+        var bytes: [UInt8] = []
         if let json {
-            request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json)))
+            bytes = Array(try JSONSerialization.data(withJSONObject: json))
         } else if let body {
-            request.body = .bytes(ByteBuffer(bytes: body))
+            bytes = Array(body)
         }
+        if !bytes.isEmpty { request.body = .bytes(ByteBuffer(bytes: bytes)) }
+        for (name, value) in signature(base, method, path, body: bytes) { request.headers.add(name: name, value: value) }
         let response = try await client.execute(request, timeout: .seconds(60))
         let data = try await response.body.collect(upTo: 8 << 20)
         guard response.status.code < 300 else {
             throw ValidationError("\(method) \(path): \(response.status.code) \(String(buffer: data))")
         }
         return data
+    }
+
+    /// Host and the SigV4 headers for a request (none without credentials).
+    static func signature(_ base: String, _ method: String, _ path: String, body: [UInt8]) -> [(name: String, value: String)] {
+        guard let credentials, let url = URL(string: base + path) else { return [] }
+        return [(name: "Host", value: ClientCredentials.host(url))] + credentials.sign(method: method, url: url, headers: [], body: body)
     }
 }

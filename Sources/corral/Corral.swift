@@ -6,7 +6,7 @@ struct Corral: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "corral",
         abstract: "A self-hosted function executor: every command runs in a Linux sandbox (namespaces, cgroups, seccomp).",
-        subcommands: [ServeCommand.self, DeployCommand.self, InvokeCommand.self, FunctionsCommand.self, LogsCommand.self, StatusCommand.self,
+        subcommands: [ServeCommand.self, DeployCommand.self, InvokeCommand.self, FunctionsCommand.self, DeleteCommand.self, LogsCommand.self, StatusCommand.self,
                       RunCommand.self, DoctorCommand.self, BenchCommand.self]
     )
 

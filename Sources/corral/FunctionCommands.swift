@@ -171,6 +171,20 @@ struct FunctionsCommand: AsyncParsableCommand {
     }
 }
 
+struct DeleteCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "delete", abstract: "Delete a function (all its versions and aliases), or one version with --qualifier.")
+    @Argument(help: "Function name or ARN.") var name: String
+    @Option(help: "A version number to delete instead of the whole function.") var qualifier: String?
+    @OptionGroup var endpoint: EndpointOptions
+
+    func run() async throws {
+        try await clientCall {
+            _ = try await endpoint.client.send("DELETE", "/2015-03-31/functions/\(APIClient.encode(name))" + (qualifier.map { "?Qualifier=" + APIClient.encode($0) } ?? ""))
+        }
+    }
+}
+
 struct LogsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "logs", abstract: "Print a function's log (its output and START/END/REPORT lines).")
     @Argument(help: "Function name.") var name: String

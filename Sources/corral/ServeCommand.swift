@@ -18,9 +18,11 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
         State (SQLite, code packages, logs) lives under --data: /var/lib/corral when run as root, else $XDG_DATA_HOME/corral (~/.local/share/corral). Settings come from the built-in defaults, then --config FILE (config/corral.yaml documents each), then the options below.
 
-        Point boto3 or the aws CLI at the --listen address: aws --endpoint-url http://127.0.0.1:9000 lambda list-functions
+        Every API request must be signed (AWS Signature Version 4) with a tenant's access key. On the first start (an empty database) the server creates the admin tenant, with the --account id, and its access key, and writes them to DATA/credentials (mode 0600, AWS shared-credentials format). corral's own commands find that file by themselves; point boto3 or the aws CLI at it and at the --listen address:
 
-        Until tenants and SigV4 land, every request acts as the --account tenant and signatures are not checked: listen on loopback only. SIGTERM or SIGINT stops accepting requests, lets in-flight invocations finish, then stops every sandbox.
+          AWS_SHARED_CREDENTIALS_FILE=/var/lib/corral/credentials aws --endpoint-url http://127.0.0.1:9000 lambda list-functions
+
+        GET /corral/ping and /metrics need no signature. SIGTERM or SIGINT stops accepting requests, lets in-flight invocations finish, then stops every sandbox.
         """)
 
     @Option(help: "A YAML configuration file (config/corral.yaml documents every setting and its default).")
@@ -32,7 +34,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Directory for the database, code packages and logs.")
     var data: String?
 
-    @Option(help: "The 12-digit account id requests act as, until tenants exist (default 000000000000).")
+    @Option(help: "The 12-digit account id of the admin tenant made on the first start (default 000000000000).")
     var account: String?
 
     @Option(help: "Region used in ARNs when a request does not sign with one (default us-east-1).")
@@ -114,6 +116,10 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let catalog = supervisor.catalog
         logger.info("corral serve: data in \(dataDirectory); runtimes: \(catalog.identifiers.joined(separator: ", "))")
+        if let admin = supervisor.createdAdmin {
+            // The key id only: the secret is in the file (0600) and nowhere else, never in a log.
+            logger.notice("corral serve: created the admin tenant (account \(admin.account)) and its access key \(admin.id); credentials in \(supervisor.credentialsFile) (mode 0600)")
+        }
         let app = Application(router: supervisor.router, configuration: .init(address: .hostname(host, port: port), serverName: "corral"), logger: logger)
         var services: [any Service] = [app]
         if let (metricsHost, metricsPort) = Self.parseListen(settings.metrics) {

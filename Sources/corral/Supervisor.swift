@@ -21,6 +21,11 @@ final class Supervisor {
     let metrics = CorralMetrics()
     private let service: LambdaService
     let catalog: RuntimeCatalog
+    let tenants: TenantStore
+    /// The admin tenant's credentials file (0600), written when this start created the admin tenant.
+    let credentialsFile: String
+    /// The admin key this start created (nil when the database already had tenants).
+    let createdAdmin: AccessKey?
     private let reaper: Task<Void, Never>
 
     init(settings: ServerConfiguration, dataDirectory: String, publicURL: String, logger: Logger) throws {
@@ -29,7 +34,11 @@ final class Supervisor {
         sandboxConfiguration.prefilledPool = settings.prefill
         sandboxConfiguration.cgroupParent = settings.cgroupParent
         launcher = try SandboxLauncher(configuration: sandboxConfiguration)
-        let store = try FunctionStore(path: dataDirectory + "/corral.sqlite")
+        let database = try StoreDatabase(path: dataDirectory + "/corral.sqlite")
+        let store = FunctionStore(database: database)
+        tenants = TenantStore(database: database)
+        credentialsFile = dataDirectory + "/" + AdminCredentials.fileName
+        createdAdmin = try AdminCredentials.bootstrap(tenants, account: settings.account, file: credentialsFile)
         let code = CodeStore(root: dataDirectory + "/code")
         let detected = RuntimeCatalog.detect()
         let bootstraps = try Bootstraps.install(under: dataDirectory + "/runtime", pythons: detected.pythonInterpreters)
@@ -51,12 +60,12 @@ final class Supervisor {
         service = LambdaService(functions: store, code: code, publicURL: publicURL, invoker: invoker,
                                 availableRuntimes: { catalog.identifiers })
         router = Router()
-        let account = settings.account, region = settings.region
-        LambdaRoutes(service: service, logs: logs) { request in
-            Caller(account: account, region: Caller.signingRegion(authorization: request.headers[.authorization]) ?? region)
-        }.register(on: router, logger: logger)
+        let tenants = self.tenants
+        let authenticator = Authenticator { id in try tenants.activeKey(id) }
+        let authenticate: Authenticate = { request in try await authenticator.authenticate(&request) }
+        LambdaRoutes(service: service, logs: logs, authenticate: authenticate).register(on: router, logger: logger)
         let status = PoolRoutes(invoker: invoker, metrics: metrics)
-        status.registerStatus(on: router)
+        status.registerStatus(on: router, operatorAccount: settings.account, authenticate: authenticate)
         metricsRouter = Router()
         switch settings.metrics {
         case "api": status.registerMetrics(on: router)

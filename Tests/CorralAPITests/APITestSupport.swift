@@ -31,10 +31,19 @@ final class APIFixture: @unchecked Sendable {
 
     func application() -> some ApplicationProtocol {
         let router = Router()
+        // Route tests act as one caller, with the region of the request's SigV4 scope when it has one;
+        // AuthenticationTests cover the real verification.
         LambdaRoutes(service: service) { request in
-            Caller(account: Self.account, region: Caller.signingRegion(authorization: request.headers[.authorization]) ?? Self.region)
+            Caller(account: Self.account, region: Self.scopeRegion(request.headers[.authorization]) ?? Self.region)
         }.register(on: router, logger: Logger(label: "test"))
         return Application(router: router)
+    }
+
+    /// The region of `Credential=AKID/DATE/REGION/lambda/aws4_request` in an Authorization header.
+    static func scopeRegion(_ authorization: String?) -> String? {
+        guard let authorization, let range = authorization.range(of: "Credential=") else { return nil }
+        let scope = authorization[range.upperBound...].prefix { $0 != "," && $0 != " " }.split(separator: "/")
+        return scope.count == 5 ? String(scope[2]) : nil
     }
 
     /// Files in the code store (hidden temporaries included).

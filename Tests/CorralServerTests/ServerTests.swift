@@ -32,10 +32,24 @@ import Testing
     }
 
     /// Runs a command to the end: status and stdout (stderr goes to the test's log on failure).
+    /// The credentials file of the server started last (its admin key): what run() gives the CLI and boto3,
+    /// as AWS_SHARED_CREDENTIALS_FILE. The suite is serialized, so there is one server at a time.
+    nonisolated(unsafe) static var credentialsFile: String?
+
+    /// This process's environment with the current server's credentials file as the only credentials.
+    static func clientEnvironment() -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        for name in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"] { environment[name] = nil }
+        environment["AWS_SHARED_CREDENTIALS_FILE"] = credentialsFile ?? "/nonexistent"
+        environment["AWS_CONFIG_FILE"] = "/nonexistent"
+        return environment
+    }
+
     static func run(_ argv: [String], timeout: TimeInterval = 300) throws -> (status: Int32, output: String, errors: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: argv[0])
         process.arguments = Array(argv.dropFirst())
+        process.environment = clientEnvironment()
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -82,7 +96,10 @@ import Testing
                 address.sin_addr.s_addr = inet_addr("127.0.0.1")
                 let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0
                 close(fd)
-                if connected { return }
+                if connected {
+                    ServerTests.credentialsFile = data + "/credentials"
+                    return
+                }
                 guard process.isRunning else { break }
                 usleep(50_000)
             }
@@ -245,13 +262,13 @@ import Testing
         let client = Process()
         client.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         client.arguments = [python, Self.scenario, "http://127.0.0.1:\(port)", "drain-invoke"]
+        client.environment = Self.clientEnvironment()
         let out = Pipe()
         client.standardOutput = out
         try client.run()
         // SIGTERM once the invocation has started (its START line is in the function's log).
-        let logURL = "http://127.0.0.1:\(port)/corral/functions/sleeper/logs"
         for _ in 0..<200 {
-            let log = (try? Self.run(["/usr/bin/env", "curl", "-s", logURL]))?.output ?? ""
+            let log = (try? Self.run([Self.binary, "logs", "sleeper", "--endpoint", "http://127.0.0.1:\(port)"]))?.output ?? ""
             if log.components(separatedBy: "START RequestId").count >= 3 { break }
             usleep(50_000)
         }
@@ -358,8 +375,7 @@ import Testing
                 let name = "churn\(round)-\(index)"
                 #expect(try Self.run([Self.binary, "deploy", code, "--name", name, "--runtime", "python3.11", "--handler", "app.handler"] + endpoint).status == 0)
                 #expect(try Self.run([Self.binary, "invoke", name] + endpoint).status == 0)
-                let deleted = try Self.run(["/usr/bin/python3", "-c", "import sys, urllib.request as u; u.urlopen(u.Request(sys.argv[1], method='DELETE'))",
-                                            "http://127.0.0.1:\(port)/2015-03-31/functions/\(name)"])
+                let deleted = try Self.run([Self.binary, "delete", name] + endpoint)
                 #expect(deleted.status == 0, "\(deleted)")
             }
             for _ in 0..<100 where !Self.sandboxGroups().isEmpty { usleep(50_000) }
@@ -371,6 +387,66 @@ import Testing
         try churn(1)
         #expect(count("task") <= threads + 1, "threads: \(threads) -> \(count("task"))")
         #expect(count("fd") <= descriptors + 1, "descriptors: \(descriptors) -> \(count("fd"))")
+    }
+
+    @Test("every API request is signed: the first start writes the admin credentials (0600); boto3, the aws CLI, curl --aws-sigv4 and corral's CLI authenticate; every refusal in AWS's shape")
+    func authentication() throws {
+        let python = try Self.gate()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("corral-auth-\(UUID().uuidString)").path
+        defer {
+            if let all = FileManager.default.enumerator(atPath: directory) { while let n = all.nextObject() as? String { chmod(directory + "/" + n, 0o755) } }
+            for path in [directory, directory + ".log", directory + ".yaml"] { try? FileManager.default.removeItem(atPath: path) }
+            Self.removeCgroupParent()
+        }
+        let port = Self.freePort()
+        let server = try Server(data: directory, port: port)
+        defer { _ = server.stop() }
+        let endpoint = "http://127.0.0.1:\(port)"
+
+        // The credentials file: the AWS format, owner-only; the log names the key id, never the secret.
+        let file = directory + "/credentials"
+        var info = stat()
+        #expect(stat(file, &info) == 0 && info.st_mode & 0o777 == 0o600)
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        let id = try #require(text.split(separator: "\n").first { $0.hasPrefix("aws_access_key_id = ") }?.dropFirst(20))
+        let secret = try #require(text.split(separator: "\n").first { $0.hasPrefix("aws_secret_access_key = ") }?.dropFirst(24))
+        #expect(id.hasPrefix("AKIA") && id.count == 20 && secret.count == 40)
+        #expect(server.output.contains(String(id)) && !server.output.contains(String(secret)), "\(server.output)")
+        #expect(stat(directory + "/corral.sqlite", &info) == 0 && info.st_mode & 0o777 == 0o600)
+
+        // boto3: refusals and acceptance.
+        let seen = try Self.scenario(python, port: port, phase: "auth")
+        #expect(seen["wrongSecret"] as? [AnyHashable] == ["InvalidSignatureException", 403], "\(seen)")
+        #expect(seen["unknownKey"] as? [AnyHashable] == ["UnrecognizedClientException", 403], "\(seen)")
+        let unsigned = seen["unsigned"] as? [Any]
+        #expect(unsigned?.first as? String == "MissingAuthenticationTokenException" && unsigned?[1] as? Int == 403, "\(seen)")
+        #expect(seen["statusUnsigned"] as? Int == 403 && seen["ping"] as? String == "ok", "\(seen)")
+        #expect(seen["signed"] as? Int == 200 && seen["statusSigned"] as? Bool == true, "\(seen)")
+
+        // The aws CLI (v1, from the venv) with the credentials file.
+        let aws = URL(fileURLWithPath: python).deletingLastPathComponent().appendingPathComponent("aws").path
+        if FileManager.default.isExecutableFile(atPath: aws) {
+            let listed = try Self.run([aws, "--endpoint-url", endpoint, "--region", "us-east-1", "lambda", "list-functions"])
+            #expect(listed.status == 0 && listed.output.contains("\"Functions\""), "\(listed)")
+        } else if Self.isCI {
+            Issue.record("CI must have the aws CLI next to \(python)")
+        }
+        // corral's CLI finds the same file (AWS_SHARED_CREDENTIALS_FILE here; DATA/credentials by default).
+        let functions = try Self.run([Self.binary, "functions", "--endpoint", endpoint])
+        #expect(functions.status == 0 && functions.output.hasPrefix("NAME"), "\(functions)")
+        // curl --aws-sigv4.
+        let curl = try Self.run(["/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--aws-sigv4", "aws:amz:us-east-1:lambda",
+                                 "--user", "\(id):\(secret)", endpoint + "/2015-03-31/functions"])
+        #expect(curl.status == 0 && curl.output == "200", "\(curl)")
+        let badCurl = try Self.run(["/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--aws-sigv4", "aws:amz:us-east-1:lambda",
+                                    "--user", "\(id):wrong", endpoint + "/2015-03-31/functions"])
+        #expect(badCurl.output == "403", "\(badCurl)")
+        // The CLI without credentials is told why it was refused.
+        let saved = Self.credentialsFile
+        Self.credentialsFile = nil
+        defer { Self.credentialsFile = saved }
+        let refused = try Self.run(["/usr/bin/env", "CORRAL_DATA=/nonexistent", "HOME=/nonexistent", Self.binary, "functions", "--endpoint", endpoint])
+        #expect(refused.status == 1 && refused.errors.contains("MissingAuthenticationTokenException") && refused.errors.contains("no credentials found"), "\(refused)")
     }
 
     @Test("an idle environment is stopped after idleTimeoutSeconds (its sandbox gone), and the next invocation starts cold")

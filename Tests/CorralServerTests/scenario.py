@@ -3,9 +3,27 @@
 import base64, importlib.util, io, json, os, sys, zipfile
 import boto3, botocore
 
+import urllib.error, urllib.request
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+
+# Credentials come as a user's would: AWS_SHARED_CREDENTIALS_FILE points at the server's credentials file.
 endpoint, phase = sys.argv[1], sys.argv[2]
-client = boto3.client("lambda", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="AKIDEXAMPLE",
-                      aws_secret_access_key="secret", config=botocore.config.Config(retries={"max_attempts": 1}, read_timeout=60))
+session = boto3.Session(region_name="us-east-1")
+client = session.client("lambda", endpoint_url=endpoint, config=botocore.config.Config(retries={"max_attempts": 1}, read_timeout=60))
+
+
+def signed_request(method, path, body=None):
+    """A urllib request to a Corral path, signed with SigV4 (botocore's signer) as boto3 signs Lambda calls."""
+    headers = {"Content-Type": "application/json"} if body is not None else {}
+    request = AWSRequest(method=method, url=endpoint + path, data=body, headers=headers)
+    SigV4Auth(session.get_credentials(), "lambda", "us-east-1").add_auth(request)
+    return urllib.request.Request(endpoint + path, data=body, method=method, headers=dict(request.headers))
+
+
+def signed_get(path):
+    with urllib.request.urlopen(signed_request("GET", path), timeout=30) as r:
+        return r.read()
 ROLE = "arn:aws:iam::000000000000:role/lambda"
 seen = {}
 
@@ -75,8 +93,7 @@ if phase == "main":
     client.create_function(FunctionName="flood", Runtime="python3.11", Role=ROLE, Handler="app.flood",
                            Code={"ZipFile": zip_of({"app.py": PY})}, Timeout=30)
     seen["flood"] = invoke("flood")
-    import urllib.request
-    seen["floodLogBytes"] = len(urllib.request.urlopen(endpoint + "/corral/functions/flood/logs").read())
+    seen["floodLogBytes"] = len(signed_get("/corral/functions/flood/logs"))
     client.create_function(FunctionName="stuck", Runtime="provided", Role=ROLE, Handler="x",
                            Code={"ZipFile": zip_of({"bootstrap": b"#!/bin/sh\nexec sleep 60\n"}, {"bootstrap": 0o755})})
     seen["stuck"] = invoke("stuck")
@@ -150,8 +167,7 @@ elif phase == "pool":
     # capacityEnvironments 5) and a 2 s queue timeout.
     import threading, time, urllib.request
     # No retries: botocore would retry a 429 (after Retry-After) and hide the throttle.
-    client = boto3.client("lambda", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="secret",
-                          config=botocore.config.Config(retries={"mode": "legacy", "max_attempts": 0}, read_timeout=60))
+    client = session.client("lambda", endpoint_url=endpoint, config=botocore.config.Config(retries={"mode": "legacy", "max_attempts": 0}, read_timeout=60))
     POOL = b"""import os, time, uuid
 INSTANCE = uuid.uuid4().hex
 def handler(event, context):
@@ -162,8 +178,7 @@ def handler(event, context):
 """
 
     def get(path):
-        with urllib.request.urlopen(endpoint + path, timeout=30) as r:
-            return r.read().decode()
+        return signed_get(path).decode()
 
     def status(name):
         rows = [f for f in json.loads(get("/corral/status"))["functions"] if f["function"] == name]
@@ -269,8 +284,7 @@ def handler(event, context):
     for name in ("a", "b", "c", "d", "limited"):
         client.delete_function(FunctionName=name)
     create("fresh")
-    request = urllib.request.Request(endpoint + "/2015-03-31/functions/fresh/configuration", method="PUT",
-                                     data=json.dumps({"CorralEnvironmentMode": "fresh"}).encode(), headers={"Content-Type": "application/json"})
+    request = signed_request("PUT", "/2015-03-31/functions/fresh/configuration", json.dumps({"CorralEnvironmentMode": "fresh"}).encode())
     with urllib.request.urlopen(request, timeout=30) as r:
         seen["freshMode"] = json.loads(r.read()).get("CorralEnvironmentMode")
     runs = []
@@ -279,8 +293,7 @@ def handler(event, context):
         time.sleep(0.5)  # the next one is started ahead meanwhile
     seen["freshInstances"] = len({r["payload"]["instance"] for r in runs})
     seen["freshCold"] = ["Init Duration" in r["log"] for r in runs]
-    bad = urllib.request.Request(endpoint + "/2015-03-31/functions/fresh/configuration", method="PUT",
-                                 data=json.dumps({"CorralEnvironmentMode": "sometimes"}).encode(), headers={"Content-Type": "application/json"})
+    bad = signed_request("PUT", "/2015-03-31/functions/fresh/configuration", json.dumps({"CorralEnvironmentMode": "sometimes"}).encode())
     try:
         urllib.request.urlopen(bad, timeout=30)
         seen["freshBadMode"] = None
@@ -289,6 +302,34 @@ def handler(event, context):
 
     seen["status"] = json.loads(get("/corral/status"))
     seen["metrics"] = get("/metrics")
+elif phase == "auth":
+    # Every refusal in AWS's shape, as boto3 raises it; then the same credentials, right, are let in.
+    def error_code(call):
+        try:
+            call()
+        except botocore.exceptions.ClientError as e:
+            return e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"]
+        return None
+
+    good = session.get_credentials()
+    def other(key, secret):
+        return boto3.client("lambda", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id=key, aws_secret_access_key=secret,
+                            config=botocore.config.Config(retries={"max_attempts": 0}))
+    seen["wrongSecret"] = error_code(lambda: other(good.access_key, "x" * 40).list_functions())
+    seen["unknownKey"] = error_code(lambda: other("AKIAUNKNOWNUNKNOWN00", good.secret_key).list_functions())
+    try:
+        urllib.request.urlopen(endpoint + "/2015-03-31/functions", timeout=30)
+        seen["unsigned"] = None
+    except urllib.error.HTTPError as e:
+        seen["unsigned"] = [e.headers.get("x-amzn-ErrorType"), e.code, json.loads(e.read())]
+    try:
+        urllib.request.urlopen(endpoint + "/corral/status", timeout=30)
+        seen["statusUnsigned"] = None
+    except urllib.error.HTTPError as e:
+        seen["statusUnsigned"] = e.code
+    seen["ping"] = urllib.request.urlopen(endpoint + "/corral/ping", timeout=30).read().decode()
+    seen["signed"] = client.list_functions()["ResponseMetadata"]["HTTPStatusCode"]
+    seen["statusSigned"] = "functions" in json.loads(signed_get("/corral/status"))
 elif phase == "drain-setup":
     client.create_function(FunctionName="sleeper", Runtime="python3.11", Role=ROLE, Handler="app.handler", Timeout=10,
                            Code={"ZipFile": zip_of({"app.py": b"import time\ndef handler(e, c):\n    time.sleep(2)\n    return 'done'\n"})})

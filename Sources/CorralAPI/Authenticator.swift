@@ -1,0 +1,73 @@
+import CorralAuth
+import CorralStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// Authenticates a request, reading its body (which stays readable for the route), and returns its caller.
+public typealias Authenticate = @Sendable (inout Request) async throws -> Caller
+
+/// SigV4 verification of API requests against the tenants' access keys, with AWS's errors: 403
+/// MissingAuthenticationTokenException (no Authorization), UnrecognizedClientException (an unknown or
+/// revoked key), InvalidSignatureException (a malformed header, a wrong signature, a clock skew past 15
+/// minutes). The key is looked up before the body is read: an unknown caller cannot make the server
+/// buffer a large body.
+public struct Authenticator: Sendable {
+    /// An active key's record and secret, or nil.
+    public typealias KeyLookup = @Sendable (String) throws -> (key: AccessKey, secret: String)?
+    let lookup: KeyLookup
+    let now: @Sendable () -> Date
+    /// The largest body any operation takes (CreateFunction's base64 zip).
+    let bodyLimit: Int
+
+    public init(bodyLimit: Int = LambdaRoutes.controlBodyLimit, now: @escaping @Sendable () -> Date = { Date() }, lookup: @escaping KeyLookup) {
+        self.lookup = lookup
+        self.now = now
+        self.bodyLimit = bodyLimit
+    }
+
+    public func authenticate(_ request: inout Request) async throws -> Caller {
+        guard let authorization = request.headers[.authorization] else { throw Self.missingToken }
+        guard let keyID = SigV4.accessKeyID(authorization: authorization) else {
+            throw Self.invalidSignature("Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' in AWS4-HMAC-SHA256 form")
+        }
+        guard let found = try lookup(keyID) else { throw Self.unrecognizedClient }
+        let body = try await request.collectBody(upTo: bodyLimit)
+        let signed = Self.signatureRequest(request, body: Array(body.readableBytesView))
+        do {
+            let signer = try SigV4.verify(signed, now: now()) { id in id == keyID ? found.secret : nil }
+            return Caller(account: found.key.account, region: signer.region, principalARN: found.key.principalARN, accessKeyID: keyID)
+        } catch {
+            switch error {
+            case .missingAuthentication: throw Self.missingToken
+            case .unknownKey: throw Self.unrecognizedClient
+            case let .malformed(message), let .skewed(message): throw Self.invalidSignature(message)
+            case .mismatch:
+                throw Self.invalidSignature("The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
+            }
+        }
+    }
+
+    /// The request as SigV4 sees it: the raw path and query as sent, every header, with Host first (HTTP/1's
+    /// Host header arrives as the request's authority; a Host field counts only when there is none).
+    static func signatureRequest(_ request: Request, body: [UInt8]) -> SigV4.Request {
+        let target = request.uri.string
+        let question = target.firstIndex(of: "?")
+        let rawPath = String(question.map { target[..<$0] } ?? target[...])
+        let rawQuery = question.map { String(target[target.index(after: $0)...]) } ?? ""
+        var headers: [(name: String, value: String)] = []
+        if let authority = request.head.authority { headers.append((name: "host", value: authority)) }
+        for field in request.headers where !(field.name.canonicalName == "host" && request.head.authority != nil) {
+            headers.append((name: field.name.canonicalName, value: field.value))
+        }
+        return SigV4.Request(method: request.method.rawValue, rawPath: rawPath.isEmpty ? "/" : rawPath, rawQuery: rawQuery,
+                             headers: headers, body: body)
+    }
+
+    static let missingToken = LambdaError(status: 403, type: "MissingAuthenticationTokenException", message: "Missing Authentication Token")
+    static let unrecognizedClient = LambdaError(status: 403, type: "UnrecognizedClientException",
+                                                message: "The security token included in the request is invalid.")
+    static func invalidSignature(_ message: String) -> LambdaError {
+        LambdaError(status: 403, type: "InvalidSignatureException", message: message)
+    }
+}

@@ -1,0 +1,176 @@
+import CorralAPI
+import CorralAuth
+import CorralCode
+import CorralStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Testing
+
+/// The API behind the real Authenticator: requests signed with SigV4 by tenants' keys, and every way a
+/// request is refused, in AWS's error shapes. Tenants see only their own functions.
+@Suite struct AuthenticationTests {
+    final class Fixture: @unchecked Sendable {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("corral-auth-\(UUID().uuidString)").path
+        let tenants: TenantStore
+        let service: LambdaService
+        var now = Date()
+        let alice: SigV4.Credentials, bob: SigV4.Credentials
+        let aliceKey: AccessKey
+
+        init() throws {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let database = try StoreDatabase(path: directory + "/corral.sqlite")
+            tenants = TenantStore(database: database)
+            service = LambdaService(functions: FunctionStore(database: database), code: CodeStore(root: directory + "/code"),
+                                    publicURL: "http://127.0.0.1:9000", availableRuntimes: { ["python3.11"] })
+            let a = try tenants.createTenant(name: "alice", account: "111111111111")
+            let b = try tenants.createTenant(name: "bob")
+            alice = SigV4.Credentials(accessKeyID: AccessKeyGenerator.keyID(), secretAccessKey: AccessKeyGenerator.secret())
+            bob = SigV4.Credentials(accessKeyID: AccessKeyGenerator.keyID(), secretAccessKey: AccessKeyGenerator.secret())
+            aliceKey = try tenants.createKey(account: a.account, id: alice.accessKeyID, secret: alice.secretAccessKey)
+            _ = try tenants.createKey(account: b.account, user: "ci", id: bob.accessKeyID, secret: bob.secretAccessKey)
+        }
+
+        deinit {
+            if let all = FileManager.default.enumerator(atPath: directory) {
+                while let name = all.nextObject() as? String { chmod(directory + "/" + name, 0o755) }
+            }
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+
+        func application(clock: @escaping @Sendable () -> Date = { Date() }) -> some ApplicationProtocol {
+            let router = Router()
+            let tenants = self.tenants
+            let authenticator = Authenticator(now: clock) { id in try tenants.activeKey(id) }
+            LambdaRoutes(service: service) { request in try await authenticator.authenticate(&request) }
+                .register(on: router, logger: Logger(label: "test"))
+            return Application(router: router)
+        }
+    }
+
+    /// Headers (Host, Content-Type when there is a body, X-Amz-Date, Authorization) signing a request as
+    /// boto3 would; `tamper` changes the body after signing.
+    static func signed(_ method: HTTPRequest.Method, _ path: String, body: [UInt8] = [], as credentials: SigV4.Credentials,
+                       region: String = "us-east-1", at date: Date = Date(), extra: [(String, String)] = []) -> HTTPFields {
+        let question = path.firstIndex(of: "?")
+        // Hummingbird's router tests give every request the authority "localhost": what a client's Host says.
+        var headers: [(name: String, value: String)] = []
+        if !body.isEmpty { headers.append((name: "content-type", value: "application/json")) }
+        headers += extra.map { (name: $0.0, value: $0.1) }
+        let request = SigV4.Request(method: method.rawValue, rawPath: String(question.map { path[..<$0] } ?? path[...]),
+                                    rawQuery: question.map { String(path[path.index(after: $0)...]) } ?? "",
+                                    headers: [(name: "host", value: "localhost")] + headers, body: body)
+        var fields = HTTPFields()
+        for (name, value) in headers + SigV4.sign(request, credentials: credentials, region: region, now: date) {
+            fields.append(HTTPField(name: HTTPField.Name(name)!, value: value))
+        }
+        return fields
+    }
+
+    static func createBody(_ name: String) throws -> [UInt8] {
+        Array(APIFixture.createBody(name: name, zip: try APIFixture.zip(["app.py": "def handler(e, c):\n    return 1\n"])).readableBytesView)
+    }
+
+    @Test("a signed request acts as the key's tenant, in the scope's region; another tenant never sees the function")
+    func signedRequestsActAsTheirTenant() async throws {
+        let fixture = try Fixture()
+        try await fixture.application().test(.router) { client in
+            let body = try Self.createBody("mine")
+            try await client.execute(uri: "/2015-03-31/functions", method: .post, headers: Self.signed(.post, "/2015-03-31/functions", body: body, as: fixture.alice, region: "eu-west-1"),
+                                     body: ByteBuffer(bytes: body)) { response in
+                #expect(response.status == .created, "\(String(buffer: response.body))")
+                #expect(response.json["FunctionArn"] as? String == "arn:aws:lambda:eu-west-1:111111111111:function:mine")
+            }
+            try await client.execute(uri: "/2015-03-31/functions", method: .get, headers: Self.signed(.get, "/2015-03-31/functions", as: fixture.alice)) { response in
+                #expect((response.json["Functions"] as? [[String: Any]])?.count == 1)
+            }
+            // Bob's key: the function does not exist for him (404, not 403), and his list is empty.
+            try await client.execute(uri: "/2015-03-31/functions/mine", method: .get, headers: Self.signed(.get, "/2015-03-31/functions/mine", as: fixture.bob)) { response in
+                #expect(response.status == .notFound && response.errorType == "ResourceNotFoundException")
+            }
+            let arnPath = "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aeu-west-1%3A111111111111%3Afunction%3Amine"
+            try await client.execute(uri: arnPath, method: .get, headers: Self.signed(.get, arnPath, as: fixture.bob)) { response in
+                #expect(response.status == .notFound, "another account's ARN is not a way in")
+            }
+            try await client.execute(uri: "/2015-03-31/functions", method: .get, headers: Self.signed(.get, "/2015-03-31/functions", as: fixture.bob)) { response in
+                #expect((response.json["Functions"] as? [[String: Any]])?.isEmpty == true)
+            }
+        }
+    }
+
+    @Test("no signature, an unknown or revoked key, a wrong secret, a changed body or hash, a stale date: 403 in AWS's shapes")
+    func refusals() async throws {
+        let fixture = try Fixture()
+        try await fixture.application().test(.router) { client in
+            let path = "/2015-03-31/functions"
+            try await client.execute(uri: path, method: .get) { response in
+                #expect(response.status == .forbidden && response.errorType == "MissingAuthenticationTokenException")
+                #expect(response.json["message"] as? String == "Missing Authentication Token")
+            }
+            let stranger = SigV4.Credentials(accessKeyID: AccessKeyGenerator.keyID(), secretAccessKey: fixture.alice.secretAccessKey)
+            try await client.execute(uri: path, method: .get, headers: Self.signed(.get, path, as: stranger)) { response in
+                #expect(response.status == .forbidden && response.errorType == "UnrecognizedClientException")
+                #expect(response.json["message"] as? String == "The security token included in the request is invalid.")
+            }
+            let wrongSecret = SigV4.Credentials(accessKeyID: fixture.alice.accessKeyID, secretAccessKey: fixture.bob.secretAccessKey)
+            try await client.execute(uri: path, method: .get, headers: Self.signed(.get, path, as: wrongSecret)) { response in
+                #expect(response.status == .forbidden && response.errorType == "InvalidSignatureException")
+                #expect((response.json["message"] as? String)?.hasPrefix("The request signature we calculated does not match") == true)
+            }
+            // The body is signed: another body under the same headers is refused, as is a false payload hash.
+            let body = try Self.createBody("f")
+            try await client.execute(uri: path, method: .post, headers: Self.signed(.post, path, body: body, as: fixture.alice),
+                                     body: ByteBuffer(bytes: try Self.createBody("g"))) { response in
+                #expect(response.status == .forbidden && response.errorType == "InvalidSignatureException")
+            }
+            let falseHash = [("x-amz-content-sha256", String(repeating: "0", count: 64))]
+            try await client.execute(uri: path, method: .post, headers: Self.signed(.post, path, body: body, as: fixture.alice, extra: falseHash),
+                                     body: ByteBuffer(bytes: body)) { response in
+                #expect(response.status == .forbidden && response.errorType == "InvalidSignatureException")
+            }
+            // The query is signed too.
+            var query = Self.signed(.get, path + "?MaxItems=1", as: fixture.alice)
+            try await client.execute(uri: path + "?MaxItems=2", method: .get, headers: query) { response in
+                #expect(response.status == .forbidden && response.errorType == "InvalidSignatureException")
+            }
+            query = Self.signed(.get, path, as: fixture.alice, at: Date().addingTimeInterval(-16 * 60))
+            try await client.execute(uri: path, method: .get, headers: query) { response in
+                #expect(response.status == .forbidden && response.errorType == "InvalidSignatureException")
+                #expect((response.json["message"] as? String)?.hasPrefix("Signature expired") == true, "\(response.json)")
+            }
+            // Oracle for all of the above: the same key, signed properly, is let in; then revoked, it is not.
+            try await client.execute(uri: path, method: .get, headers: Self.signed(.get, path, as: fixture.alice)) { response in
+                #expect(response.status == .ok, "\(String(buffer: response.body))")
+            }
+            _ = try fixture.tenants.revokeKey(fixture.alice.accessKeyID)
+            try await client.execute(uri: path, method: .get, headers: Self.signed(.get, path, as: fixture.alice)) { response in
+                #expect(response.status == .forbidden && response.errorType == "UnrecognizedClientException")
+            }
+        }
+    }
+
+    @Test("keys: principal ARNs, listing per account, revocation is kept and marked; bad names and duplicates refused")
+    func tenantStore() throws {
+        let fixture = try Fixture()
+        #expect(fixture.aliceKey.principalARN == "arn:aws:iam::111111111111:root")
+        let bob = try fixture.tenants.tenant("bob")
+        #expect(Tenant.isValidAccount(bob.account) && bob.account != "111111111111")
+        let keys = try fixture.tenants.keys(account: bob.account)
+        #expect(keys.count == 1 && keys[0].principalARN == "arn:aws:iam::\(bob.account):user/ci")
+        #expect(try fixture.tenants.keys().count == 2)
+        let revoked = try fixture.tenants.revokeKey(fixture.bob.accessKeyID)
+        #expect(revoked.revoked != nil)
+        #expect(try fixture.tenants.activeKey(fixture.bob.accessKeyID) == nil)
+        #expect(try fixture.tenants.activeKey(fixture.alice.accessKeyID)?.secret == fixture.alice.secretAccessKey)
+        #expect(throws: StoreError.self) { try fixture.tenants.createTenant(name: "alice") }
+        #expect(throws: StoreError.self) { try fixture.tenants.createTenant(name: "-bad") }
+        #expect(throws: StoreError.self) { try fixture.tenants.createTenant(name: "carol", account: "123") }
+        #expect(throws: StoreError.self) { try fixture.tenants.revokeKey("AKIANOSUCHKEY") }
+        // The database holds secrets: only its owner may read it.
+        var info = stat()
+        #expect(stat(fixture.directory + "/corral.sqlite", &info) == 0 && info.st_mode & 0o777 == 0o600)
+    }
+}
