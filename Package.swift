@@ -62,6 +62,9 @@ let package = Package(
         .target(name: "CorralPool"),
         // Prometheus metrics (/metrics): counters and histograms of invocations, gauges of the pool.
         .target(name: "CorralMetrics", dependencies: [.product(name: "Prometheus", package: "swift-prometheus")]),
+        // IAM-style policy documents: parsing, ARNs, evaluation as AWS documents it, Lambda's resource
+        // policy statements, and execution roles compiled to sandbox grants. Pure: no I/O, no kernel.
+        .target(name: "CorralPolicy"),
         // AWS Signature Version 4 verification (pure; the tenancy issue wires it into the API).
         .target(name: "CorralAuth", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // HTTP: the Lambda-compatible API on Hummingbird; errors become Lambda's shapes here and only here.
@@ -89,6 +92,7 @@ let package = Package(
         .testTarget(name: "CorralFunctionsTests", dependencies: ["CorralFunctions"]),
         .testTarget(name: "CorralStoreTests", dependencies: ["CorralStore"]),
         .testTarget(name: "CorralAuthTests", dependencies: ["CorralAuth"]),
+        .testTarget(name: "CorralPolicyTests", dependencies: ["CorralPolicy"]),
         .testTarget(name: "CorralPoolTests", dependencies: ["CorralPool"]),
         .testTarget(name: "CorralRuntimeTests", dependencies: [
             "CorralRuntime", "CorralSandbox", "CorralStore", "CorralFunctions", "CorralPool", .product(name: "Logging", package: "swift-log"),
