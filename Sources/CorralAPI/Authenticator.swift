@@ -28,14 +28,19 @@ public struct Authenticator: Sendable {
 
     public func authenticate(_ request: inout Request) async throws -> Caller {
         guard let authorization = request.headers[.authorization] else { throw Self.missingToken }
-        guard let keyID = SigV4.accessKeyID(authorization: authorization) else {
-            throw Self.invalidSignature("Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' in AWS4-HMAC-SHA256 form")
+        let parsed: SigV4.Authorization
+        do {
+            parsed = try SigV4.parse(authorization: authorization)
+        } catch {
+            guard case let .malformed(message) = error else { throw Self.invalidSignature("Authorization header is not AWS4-HMAC-SHA256") }
+            throw Self.invalidSignature(message)
         }
+        let keyID = parsed.accessKeyID
         guard let found = try lookup(keyID) else { throw Self.unrecognizedClient }
         let body = try await request.collectBody(upTo: bodyLimit)
         let signed = Self.signatureRequest(request, body: Array(body.readableBytesView))
         do {
-            let signer = try SigV4.verify(signed, now: now()) { id in id == keyID ? found.secret : nil }
+            let signer = try SigV4.verify(signed, authorization: parsed, now: now()) { id in id == keyID ? found.secret : nil }
             return Caller(account: found.key.account, region: signer.region, principalARN: found.key.principalARN, accessKeyID: keyID)
         } catch {
             switch error {

@@ -53,7 +53,11 @@ public enum SigV4 {
     /// Verifies `request`; `secret` returns the secret of an access key id (nil when unknown).
     public static func verify(_ request: Request, now: Date, secret: (String) -> String?) throws(Failure) -> Signer {
         guard let authorization = request.values("authorization").first else { throw .missingAuthentication }
-        let parsed = try parse(authorization: authorization)
+        return try verify(request, authorization: try parse(authorization: authorization), now: now, secret: secret)
+    }
+
+    /// Verifies `request` under its already parsed Authorization header (see `parse(authorization:)`).
+    public static func verify(_ request: Request, authorization parsed: Authorization, now: Date, secret: (String) -> String?) throws(Failure) -> Signer {
         guard let amzDate = request.values("x-amz-date").first ?? request.values("date").first else {
             throw .malformed("X-Amz-Date is missing")
         }
@@ -81,11 +85,6 @@ public enum SigV4 {
         return Signer(accessKeyID: parsed.accessKeyID, region: parsed.region, date: parsed.date)
     }
 
-    /// The access key id an Authorization header names, if it is a well-formed SigV4 one (to refuse an
-    /// unknown key before reading the body).
-    public static func accessKeyID(authorization: String) -> String? {
-        (try? parse(authorization: authorization))?.accessKeyID
-    }
 
     /// The hex signature AWS computes for `request` over `signedHeaders`.
     public static func signature(for request: Request, signedHeaders: [String], amzDate: String, date: String, region: String, secret: String) -> String {
@@ -97,13 +96,23 @@ public enum SigV4 {
     }
 
     /// kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request").
+    /// Kept per secret, day and region (four HMACs saved on every request but the first of a day).
     public static func signingKey(secret: String, date: String, region: String) -> [UInt8] {
+        let cacheKey = secret + "/" + date + "/" + region
+        if let key = signingKeys.withLock({ $0[cacheKey] }) { return key }
         var key = Array(("AWS4" + secret).utf8)
         for part in [date, region, service, "aws4_request"] {
             key = Array(HMAC<SHA256>.authenticationCode(for: Array(part.utf8), using: SymmetricKey(data: key)))
         }
+        let derived = key
+        signingKeys.withLock { keys in
+            if keys.count >= 1024 { keys.removeAll() }
+            keys[cacheKey] = derived
+        }
         return key
     }
+
+    private static let signingKeys = LockedDictionary()
 
     public static func canonicalRequest(_ request: Request, signedHeaders: [String]) -> String {
         let headerLines = signedHeaders.map { name in
@@ -138,61 +147,100 @@ public enum SigV4 {
     }
 
     static func encode(_ text: String, keepSlash: Bool) -> String {
-        var out = ""
+        let digits = Array("0123456789ABCDEF".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count)
         for byte in text.utf8 {
-            let c = Character(Unicode.Scalar(byte))
-            if c.isASCII && (c.isLetter || c.isNumber || "-_.~".contains(c) || (keepSlash && c == "/")) {
-                out.append(c)
-            } else {
-                out += String(format: "%%%02X", byte)
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
+                out.append(byte)
+            case UInt8(ascii: "/") where keepSlash:
+                out.append(byte)
+            default:
+                out += [UInt8(ascii: "%"), digits[Int(byte >> 4)], digits[Int(byte & 0x0f)]]
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func normalizeHeaderValue(_ value: String) -> String {
         value.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
     }
 
-    struct Authorization {
-        var accessKeyID, date, region, service: String
+    /// A parsed `Authorization: AWS4-HMAC-SHA256 ...` header.
+    public struct Authorization: Sendable {
+        public var accessKeyID, date, region, service: String
         var signedHeaders: [String]
         var signature: String
     }
 
     /// `AWS4-HMAC-SHA256 Credential=AKID/DATE/REGION/SERVICE/aws4_request, SignedHeaders=a;b, Signature=hex`.
-    static func parse(authorization: String) throws(Failure) -> Authorization {
+    public static func parse(authorization: String) throws(Failure) -> Authorization {
         guard authorization.hasPrefix(algorithm + " ") else { throw .malformed("Authorization must use \(algorithm)") }
-        var fields: [String: String] = [:]
-        for part in authorization.dropFirst(algorithm.count + 1).split(separator: ",") {
-            let trimmed = part.trimmingCharacters(in: .whitespaces)
+        var credential: Substring?, signed: Substring?, signature: Substring?
+        for rawPart in authorization.dropFirst(algorithm.count + 1).split(separator: ",") {
+            var trimmed = rawPart.drop { $0 == " " }
+            while trimmed.last == " " { trimmed = trimmed.dropLast() }
             guard let eq = trimmed.firstIndex(of: "=") else { throw .malformed("Authorization header requires '=' in '\(trimmed)'") }
-            fields[String(trimmed[..<eq])] = String(trimmed[trimmed.index(after: eq)...])
+            let value = trimmed[trimmed.index(after: eq)...]
+            switch trimmed[..<eq] {
+            case "Credential": credential = value
+            case "SignedHeaders": signed = value
+            case "Signature": signature = value
+            default: break
+            }
         }
-        guard let credential = fields["Credential"], let signed = fields["SignedHeaders"], let signature = fields["Signature"] else {
+        guard let credential, let signed, let signature else {
             throw .malformed("Authorization header requires 'Credential', 'SignedHeaders' and 'Signature'")
         }
-        let scope = credential.split(separator: "/").map(String.init)
+        let scope = credential.split(separator: "/", omittingEmptySubsequences: false)
         guard scope.count == 5, scope[4] == "aws4_request", !scope[0].isEmpty else {
             throw .malformed("Credential should be scoped to a valid region and terminated by 'aws4_request'")
         }
         let headers = signed.split(separator: ";").map { $0.lowercased() }
         guard headers.contains("host"), headers == headers.sorted() else { throw .malformed("SignedHeaders must include host and be sorted") }
-        return Authorization(accessKeyID: scope[0], date: scope[1], region: scope[2], service: scope[3], signedHeaders: headers, signature: signature)
+        return Authorization(accessKeyID: String(scope[0]), date: String(scope[1]), region: String(scope[2]), service: String(scope[3]),
+                             signedHeaders: headers, signature: String(signature))
     }
 
-    /// X-Amz-Date's format, made once (DateFormatter is thread-safe).
-    nonisolated(unsafe) private static let amzDateFormatter: DateFormatter = {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        return formatter
-    }()
+    /// `YYYYMMDDTHHMMSSZ` (X-Amz-Date) to a date, or nil. Parsed by hand: DateFormatter goes through ICU
+    /// and a lock, which cost more than the rest of the verification and serialized the API's threads.
+    static func parseAmzDate(_ text: String) -> Date? {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 16, bytes[8] == UInt8(ascii: "T"), bytes[15] == UInt8(ascii: "Z") else { return nil }
+        func number(_ range: Range<Int>) -> Int? {
+            var value = 0
+            for byte in bytes[range] {
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+                value = value * 10 + Int(byte - UInt8(ascii: "0"))
+            }
+            return value
+        }
+        guard let year = number(0..<4), let month = number(4..<6), let day = number(6..<8),
+              let hour = number(9..<11), let minute = number(11..<13), let second = number(13..<15),
+              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else { return nil }
+        var fields = tm()
+        fields.tm_year = Int32(year - 1900)
+        fields.tm_mon = Int32(month - 1)
+        fields.tm_mday = Int32(day)
+        fields.tm_hour = Int32(hour)
+        fields.tm_min = Int32(minute)
+        fields.tm_sec = Int32(second)
+        let seconds = timegm(&fields)
+        // timegm normalizes out-of-range days (Feb 31): such a date is not one the client could have sent.
+        guard fields.tm_mday == Int32(day), fields.tm_mon == Int32(month - 1) else { return nil }
+        return Date(timeIntervalSince1970: TimeInterval(seconds))
+    }
 
-    static func parseAmzDate(_ text: String) -> Date? { amzDateFormatter.date(from: text) }
-
-    static func format(_ date: Date) -> String { amzDateFormatter.string(from: date) }
+    /// A date as X-Amz-Date writes it, `YYYYMMDDTHHMMSSZ` (UTC).
+    static func format(_ date: Date) -> String {
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var fields = tm()
+        gmtime_r(&seconds, &fields)
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(fields.tm_year + 1900)\(two(fields.tm_mon + 1))\(two(fields.tm_mday))T\(two(fields.tm_hour))\(two(fields.tm_min))\(two(fields.tm_sec))Z"
+    }
 
     static func hex<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
         let digits = Array("0123456789abcdef".utf8)
@@ -211,5 +259,17 @@ public enum SigV4 {
         var difference: UInt8 = 0
         for i in a.indices { difference |= a[i] ^ b[i] }
         return difference == 0
+    }
+}
+
+/// A dictionary behind a lock, for the signing-key cache.
+final class LockedDictionary: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [String: [UInt8]] = [:]
+
+    func withLock<T>(_ body: (inout [String: [UInt8]]) -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&values)
     }
 }

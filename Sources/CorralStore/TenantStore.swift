@@ -4,6 +4,11 @@ import GRDB
 /// Tenants and their access keys, in the shared database. Every method is one transaction.
 public final class TenantStore: Sendable {
     let store: StoreDatabase
+    /// activeKey's answers, kept briefly: every API request asks, and a SQLite read each time cost a
+    /// quarter of the server's CPU. Emptied by every key or tenant change made through this store; a
+    /// change made by another process (`corral admin` on the database) is seen within `keyCacheSeconds`.
+    private let keyCache = KeyCache()
+    public static let keyCacheSeconds = 2.0
 
     public init(database: StoreDatabase) {
         store = database
@@ -17,6 +22,7 @@ public final class TenantStore: Sendable {
             throw .invalid("tenant name '\(name)' must be 1-64 letters, digits, '-', '_' or '.', starting with a letter or digit")
         }
         if let account, !Tenant.isValidAccount(account) { throw .invalid("account id '\(account)' must be 12 digits") }
+        defer { keyCache.removeAll() }
         return try store.write { db in
             guard try TenantRow.filter(Column("name") == name).fetchOne(db) == nil else { throw StoreError.conflict("tenant \(name) exists") }
             var id = account
@@ -48,6 +54,7 @@ public final class TenantStore: Sendable {
         var tenant = try tenant(nameOrAccount)
         tenant.quotas = quotas
         let updated = tenant
+        defer { keyCache.removeAll() }
         try store.write { db in try TenantRow(updated).update(db) }
         return tenant
     }
@@ -61,6 +68,7 @@ public final class TenantStore: Sendable {
             throw .invalid("user name '\(user)' must be 1-64 letters, digits, '-', '_' or '.', starting with a letter or digit")
         }
         let key = AccessKey(id: id, account: account, user: user, policy: policy, created: Self.millisecondPrecision(now), revoked: nil)
+        defer { keyCache.removeAll() }
         try store.write { db in
             guard try TenantRow.fetchOne(db, key: account) != nil else { throw StoreError.notFound("no tenant with account \(account)") }
             guard try KeyRow.fetchOne(db, key: id) == nil else { throw StoreError.conflict("access key \(id) exists") }
@@ -80,7 +88,8 @@ public final class TenantStore: Sendable {
 
     /// Revokes a key: from now on requests signed with it are refused as unknown.
     public func revokeKey(_ id: String, now: Date = Date()) throws(StoreError) -> AccessKey {
-        try store.write { db in
+        defer { keyCache.removeAll() }
+        return try store.write { db in
             guard var row = try KeyRow.fetchOne(db, key: id) else { throw StoreError.notFound("no access key \(id)") }
             if row.revokedMs == nil { row.revokedMs = Int64(now.timeIntervalSince1970 * 1000) }
             try row.update(db)
@@ -90,10 +99,14 @@ public final class TenantStore: Sendable {
 
     /// The secret and key of an active (not revoked) access key: what SigV4 verification needs.
     public func activeKey(_ id: String) throws(StoreError) -> (key: AccessKey, secret: String)? {
-        try store.read { db in
+        let now = Double(DispatchTime.now().uptimeNanoseconds) / 1e9
+        if let cached = keyCache.lookup(id, now: now, maxAge: Self.keyCacheSeconds) { return cached.value }
+        let found = try store.read { db -> (key: AccessKey, secret: String)? in
             guard let row = try KeyRow.fetchOne(db, key: id), row.revokedMs == nil else { return nil }
             return (row.key, row.secret)
         }
+        keyCache.store(id, found, at: now)
+        return found
     }
 
     static func millisecondPrecision(_ date: Date) -> Date {
@@ -145,4 +158,27 @@ struct KeyRow: Codable, FetchableRecord, PersistableRecord {
         AccessKey(id: id, account: account, user: user, policy: policy, created: Date(timeIntervalSince1970: Double(createdMs) / 1000),
                   revoked: revokedMs.map { Date(timeIntervalSince1970: Double($0) / 1000) })
     }
+}
+
+/// Access keys looked up recently (unknown ids too, so a stream of bad keys does not reach SQLite).
+final class KeyCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var entries: [String: (value: (key: AccessKey, secret: String)?, at: Double)] = [:]
+    private let limit = 10_000
+
+    func lookup(_ id: String, now: Double, maxAge: Double) -> (value: (key: AccessKey, secret: String)?, at: Double)? {
+        lock.withLock {
+            guard let entry = entries[id], now - entry.at < maxAge else { return nil }
+            return entry
+        }
+    }
+
+    func store(_ id: String, _ value: (key: AccessKey, secret: String)?, at now: Double) {
+        lock.withLock {
+            if entries.count >= limit { entries.removeAll() }
+            entries[id] = (value, now)
+        }
+    }
+
+    func removeAll() { lock.withLock { entries.removeAll() } }
 }

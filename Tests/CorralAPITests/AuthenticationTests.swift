@@ -110,6 +110,11 @@ import Testing
                 #expect(response.status == .forbidden && response.errorType == "MissingAuthenticationTokenException")
                 #expect(response.json["message"] as? String == "Missing Authentication Token")
             }
+            var garbled = HTTPFields()
+            garbled[.authorization] = "AWS4-HMAC-SHA256 Credential=only"
+            try await client.execute(uri: path, method: .get, headers: garbled) { response in
+                #expect(response.status == .forbidden && response.errorType == "InvalidSignatureException", "\(response.json)")
+            }
             let stranger = SigV4.Credentials(accessKeyID: AccessKeyGenerator.keyID(), secretAccessKey: fixture.alice.secretAccessKey)
             try await client.execute(uri: path, method: .get, headers: Self.signed(.get, path, as: stranger)) { response in
                 #expect(response.status == .forbidden && response.errorType == "UnrecognizedClientException")

@@ -122,4 +122,13 @@ import Testing
         let secrets = (0..<200).map { _ in AccessKeyGenerator.secret() }
         #expect(Set(secrets).count == 200 && secrets.allSatisfy { $0.count == 40 })
     }
+
+    @Test("X-Amz-Date is read and written by hand: round trip, and impossible dates or shapes refused")
+    func amzDates() {
+        #expect(SigV4.format(Self.signedAt) == Self.amzDate)
+        #expect(SigV4.parseAmzDate("20240229T235959Z") == Date(timeIntervalSince1970: 1_709_251_199))
+        for bad in ["20240230T000000Z", "20241301T000000Z", "2024010T030405Z", "20240102 030405Z", "20240102T030405", "2024O102T030405Z", "20240102T250000Z"] {
+            #expect(SigV4.parseAmzDate(bad) == nil, "\(bad)")
+        }
+    }
 }
