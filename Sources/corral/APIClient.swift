@@ -43,7 +43,7 @@ struct APIClient {
         if let credentials, let url = URL(string: endpoint + path) {
             // Host is set as signed; AsyncHTTPClient sends the header it is given.
             request.headers.replaceOrAdd(name: "Host", value: ClientCredentials.host(url))
-            for (name, value) in credentials.sign(method: method, url: url, headers: signedHeaders, body: bytes) {
+            for (name, value) in credentials.sign(method: method, host: ClientCredentials.host(url), target: path, headers: signedHeaders, body: bytes) {
                 request.headers.add(name: name, value: value)
             }
         }

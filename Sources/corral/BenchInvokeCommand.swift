@@ -1,4 +1,5 @@
 import ArgumentParser
+import Synchronization
 import AsyncHTTPClient
 import CorralRuntime
 import CorralSystem
@@ -318,7 +319,16 @@ struct BenchInvokeCommand: AsyncParsableCommand {
 
     /// Host and the SigV4 headers for a request (none without credentials).
     static func signature(_ base: String, _ method: String, _ path: String, body: [UInt8]) -> [(name: String, value: String)] {
-        guard let credentials, let url = URL(string: base + path) else { return [] }
-        return [(name: "Host", value: ClientCredentials.host(url))] + credentials.sign(method: method, url: url, headers: [], body: body)
+        guard let credentials else { return [] }
+        let host = hosts.withLock { hosts in
+            if let host = hosts[base] { return host }
+            let host = URL(string: base).map(ClientCredentials.host) ?? "localhost"
+            hosts[base] = host
+            return host
+        }
+        return [(name: "Host", value: host)] + credentials.sign(method: method, host: host, target: path, headers: [], body: body)
     }
+
+    /// The Host header of each base URL (parsing a URL per request cost more than signing it).
+    private static let hosts = Mutex<[String: String]>([:])
 }
