@@ -1,0 +1,269 @@
+import ArgumentParser
+import CorralAuth
+import CorralPolicy
+import CorralStore
+import Foundation
+
+/// `corral admin`: tenants and their access keys, on this machine. Works on the server's database
+/// directly (SQLite allows it while the server runs; a key change reaches a running server within
+/// TenantStore.keyCacheSeconds). Needs what the database needs: its owner (root for /var/lib/corral).
+struct AdminCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "admin",
+        abstract: "Manage tenants and access keys (local: works on the server's database).",
+        discussion: """
+            Examples:
+              corral admin tenant create acme --json       # prints accountId, accessKeyId, secretAccessKey (shown once)
+              corral admin tenant quota acme --concurrency 20 --memory 1024
+              corral admin key create --tenant acme --user ci --policy ci-policy.json
+              corral admin key revoke AKIA...
+            """,
+        subcommands: [TenantCommand.self, KeyCommand.self, AuditCommand.self])
+
+    /// The server's audit log of authorization decisions, in its data directory.
+    static let auditFileName = "audit.log"
+}
+
+struct AuditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "Print the audit log: every authorization decision (principal, action, resource, decision, deciding statement), one JSON object a line.")
+    @Option(help: "Only the last N decisions.") var tail: Int?
+    @Flag(help: "Only refusals.") var denied = false
+    @OptionGroup var data: DataOptions
+
+    func validate() throws {
+        if let tail, tail < 1 { throw ValidationError("--tail must be at least 1") }
+    }
+
+    func run() throws {
+        let path = data.directory + "/" + AdminCommand.auditFileName
+        guard FileManager.default.fileExists(atPath: path) else {
+            printError("corral admin: no audit log at \(path) yet (the server writes one decision per API request)")
+            throw ExitCode(1)
+        }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            printError("corral admin: cannot read \(path) (run as its owner, e.g. root)")
+            throw ExitCode(1)
+        }
+        var lines = text.split(separator: "\n")
+        if denied { lines = lines.filter { !$0.contains("\"decision\":\"Allow\"") } }
+        if let tail { lines = Array(lines.suffix(tail)) }
+        for line in lines { print(line) }
+    }
+}
+
+/// Where the database is: `--data DIR`, like `corral serve`.
+struct DataOptions: ParsableArguments {
+    @Option(help: "The server's data directory (default: /var/lib/corral as root, else $XDG_DATA_HOME/corral).")
+    var data: String?
+
+    var directory: String { data ?? ServeCommand.defaultDataDirectory }
+
+    /// The tenant store of the data directory's database, which must exist (the server made it).
+    func tenants() throws -> TenantStore {
+        let path = directory + "/corral.sqlite"
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ValidationError("no database at \(path): start `corral serve --data \(directory)` once, or pass --data")
+        }
+        guard access(path, R_OK | W_OK) == 0 else { throw ValidationError("\(path) is not readable and writable by this user (run as its owner, e.g. root)") }
+        return TenantStore(database: try StoreDatabase(path: path))
+    }
+}
+
+/// Prints `object` as sorted, pretty JSON.
+func printJSON(_ object: Any) {
+    let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data("{}".utf8)
+    print(String(decoding: data, as: UTF8.self))
+}
+
+/// Runs an admin action, printing store refusals as `corral admin: message` and exiting 1.
+func adminCall(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as StoreError {
+        printError("corral admin: \(error)")
+        throw ExitCode(1)
+    } catch let error as PolicyError {
+        printError("corral admin: MalformedPolicyDocumentException: \(error)")
+        throw ExitCode(1)
+    }
+}
+
+struct TenantCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "tenant", abstract: "Create and list tenants, show and set their quotas.",
+                                                    subcommands: [Create.self, List.self, Quota.self])
+
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a tenant and its first (root) access key; the secret is printed once, here.")
+        @Argument(help: "The tenant's name (letters, digits, '-', '_', '.').") var name: String
+        @Option(help: "A 12-digit account id (default: a random unused one).") var account: String?
+        @Flag(help: "Print {accountId, accessKeyId, secretAccessKey} as JSON.") var json = false
+        @OptionGroup var data: DataOptions
+
+        func run() throws {
+            try adminCall {
+                let tenants = try data.tenants()
+                let tenant = try tenants.createTenant(name: name, account: account)
+                let secret = AccessKeyGenerator.secret()
+                let key = try tenants.createKey(account: tenant.account, id: AccessKeyGenerator.keyID(), secret: secret)
+                if json {
+                    printJSON(["name": tenant.name, "accountId": tenant.account, "accessKeyId": key.id, "secretAccessKey": secret])
+                } else {
+                    print("tenant \(tenant.name): account \(tenant.account)")
+                    print("accessKeyId:     \(key.id)")
+                    print("secretAccessKey: \(secret)   (shown once; keep it)")
+                }
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the tenants.")
+        @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var data: DataOptions
+
+        func run() throws {
+            try adminCall {
+                let all = try data.tenants().tenants()
+                if json {
+                    printJSON(all.map { ["name": $0.name, "accountId": $0.account, "created": ISO8601DateFormatter().string(from: $0.created)] })
+                    return
+                }
+                print("NAME".padding(toLength: 24, withPad: " ", startingAt: 0) + "  ACCOUNT")
+                for tenant in all { print(tenant.name.padding(toLength: 24, withPad: " ", startingAt: 0) + "  " + tenant.account) }
+            }
+        }
+    }
+
+    struct Quota: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a tenant's quotas, or set some of them.")
+        @Argument(help: "Tenant name or account id.") var tenant: String
+        @Option(help: "Invocations running at once over all its functions (0: no quota of its own).") var concurrency: Int?
+        @Option(help: "Ceiling of a function's MemorySize, MB (128-10240).") var memory: Int?
+        @Option(help: "Ceiling of a function's Timeout, seconds (1-900).") var timeout: Int?
+        @Option(help: "Number of functions.") var functions: Int?
+        @Option(help: "Bytes of stored code packages.") var codeStorage: Int?
+        @Option(help: "Ceiling of a function's EphemeralStorage, MB (512-10240).") var ephemeral: Int?
+        @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var data: DataOptions
+
+        func validate() throws {
+            if let concurrency, concurrency < 0 { throw ValidationError("--concurrency must be 0 or more") }
+            if let memory, !(128...10240).contains(memory) { throw ValidationError("--memory must be 128-10240") }
+            if let timeout, !(1...900).contains(timeout) { throw ValidationError("--timeout must be 1-900") }
+            if let functions, functions < 0 { throw ValidationError("--functions must be 0 or more") }
+            if let codeStorage, codeStorage < 0 { throw ValidationError("--code-storage must be 0 or more") }
+            if let ephemeral, !(512...10240).contains(ephemeral) { throw ValidationError("--ephemeral must be 512-10240") }
+        }
+
+        func run() throws {
+            try adminCall {
+                let tenants = try data.tenants()
+                var found = try tenants.tenant(tenant)
+                var quotas = found.quotas
+                if let concurrency { quotas.concurrentExecutions = concurrency == 0 ? nil : concurrency }
+                if let memory { quotas.memorySizeMB = memory }
+                if let timeout { quotas.timeoutSeconds = timeout }
+                if let functions { quotas.functions = functions }
+                if let codeStorage { quotas.codeStorageBytes = codeStorage }
+                if let ephemeral { quotas.ephemeralStorageMB = ephemeral }
+                if quotas != found.quotas { found = try tenants.setQuotas(found.account, quotas) }
+                let q = found.quotas
+                let rows: [(String, Any)] = [("concurrentExecutions", q.concurrentExecutions.map { $0 as Any } ?? NSNull()), ("memorySizeMB", q.memorySizeMB),
+                                             ("timeoutSeconds", q.timeoutSeconds), ("functions", q.functions),
+                                             ("codeStorageBytes", q.codeStorageBytes), ("ephemeralStorageMB", q.ephemeralStorageMB)]
+                if json {
+                    printJSON(Dictionary(uniqueKeysWithValues: rows))
+                } else {
+                    print("tenant \(found.name) (account \(found.account))")
+                    for (name, value) in rows { print("  \(name): \(value is NSNull ? "none (the host's capacity and fair share)" : "\(value)")") }
+                }
+            }
+        }
+    }
+}
+
+struct KeyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "key", abstract: "Create, list and revoke access keys.",
+                                                    subcommands: [Create.self, List.self, Revoke.self])
+
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create an access key for a tenant; the secret is printed once, here.",
+            discussion: "Without --user the key is the tenant's root: all of its account. With --user it acts as arn:aws:iam::ACCOUNT:user/NAME and may do what --policy (an IAM identity policy, JSON) allows, and nothing else.")
+        @Option(help: "Tenant name or account id.") var tenant: String
+        @Option(help: "A user name the key acts as (needs --policy to be allowed anything).") var user: String?
+        @Option(help: "A file holding the key's identity policy (IAM JSON).") var policy: String?
+        @Flag(help: "Print {accountId, accessKeyId, secretAccessKey} as JSON.") var json = false
+        @OptionGroup var data: DataOptions
+
+        func validate() throws {
+            if policy != nil && user == nil { throw ValidationError("--policy needs --user (a root key may do anything in its account)") }
+        }
+
+        func run() throws {
+            try adminCall {
+                var document: String?
+                if let policy {
+                    guard let text = try? String(contentsOfFile: policy, encoding: .utf8) else { throw ValidationError("cannot read \(policy)") }
+                    _ = try PolicyDocument.parse(text, kind: .identity)
+                    document = text
+                }
+                let tenants = try data.tenants()
+                let owner = try tenants.tenant(tenant)
+                let secret = AccessKeyGenerator.secret()
+                let key = try tenants.createKey(account: owner.account, user: user, policy: document, id: AccessKeyGenerator.keyID(), secret: secret)
+                if json {
+                    printJSON(["accountId": key.account, "accessKeyId": key.id, "secretAccessKey": secret, "principal": key.principalARN])
+                } else {
+                    print("access key of \(owner.name), acting as \(key.principalARN)")
+                    print("accessKeyId:     \(key.id)")
+                    print("secretAccessKey: \(secret)   (shown once; keep it)")
+                }
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List access keys (never their secrets).")
+        @Option(help: "Only this tenant's (name or account id).") var tenant: String?
+        @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var data: DataOptions
+
+        func run() throws {
+            try adminCall {
+                let tenants = try data.tenants()
+                let account = try tenant.map { try tenants.tenant($0).account }
+                let keys = try tenants.keys(account: account)
+                let iso = ISO8601DateFormatter()
+                if json {
+                    printJSON(keys.map { key -> [String: Any] in
+                        ["accessKeyId": key.id, "accountId": key.account, "principal": key.principalARN, "hasPolicy": key.policy != nil,
+                         "created": iso.string(from: key.created), "status": key.revoked == nil ? "Active" : "Revoked"]
+                    })
+                    return
+                }
+                print(["ACCESS KEY".padding(toLength: 20, withPad: " ", startingAt: 0), "STATUS ", "POLICY", "PRINCIPAL"].joined(separator: "  "))
+                for key in keys {
+                    print([key.id.padding(toLength: 20, withPad: " ", startingAt: 0), key.revoked == nil ? "Active " : "Revoked",
+                           key.policy == nil ? "-     " : "yes   ", key.principalARN].joined(separator: "  "))
+                }
+            }
+        }
+    }
+
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke an access key: requests signed with it are refused from then on.")
+        @Argument(help: "The access key id.") var keyID: String
+        @OptionGroup var data: DataOptions
+
+        func run() throws {
+            try adminCall {
+                let key = try data.tenants().revokeKey(keyID)
+                print("revoked \(key.id) (\(key.principalARN))")
+            }
+        }
+    }
+}
