@@ -69,13 +69,13 @@ let package = Package(
         .target(name: "CorralAuth", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // HTTP: the Lambda-compatible API on Hummingbird; errors become Lambda's shapes here and only here.
         .target(name: "CorralAPI", dependencies: [
-            "CorralFunctions", "CorralStore", "CorralCode", "CorralRuntime", "CorralPool", "CorralMetrics", "CorralAuth",
+            "CorralFunctions", "CorralStore", "CorralCode", "CorralRuntime", "CorralPool", "CorralMetrics", "CorralAuth", "CorralPolicy", "CorralSystem",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "corral", dependencies: [
-            "CorralSandbox", "CorralAPI", "CorralRuntime", "CorralStore", "CorralCode", "CorralPool", "CorralMetrics",
+            "CorralSandbox", "CorralAPI", "CorralRuntime", "CorralStore", "CorralCode", "CorralPool", "CorralMetrics", "CorralAuth", "CorralPolicy",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             .product(name: "Logging", package: "swift-log"),

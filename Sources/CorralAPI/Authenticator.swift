@@ -1,4 +1,5 @@
 import CorralAuth
+import CorralPolicy
 import CorralStore
 import Foundation
 import HTTPTypes
@@ -19,6 +20,8 @@ public struct Authenticator: Sendable {
     let now: @Sendable () -> Date
     /// The largest body any operation takes (CreateFunction's base64 zip).
     let bodyLimit: Int
+    /// Keys' identity policies, parsed once per text.
+    let policies = PolicyCache()
 
     public init(bodyLimit: Int = LambdaRoutes.controlBodyLimit, now: @escaping @Sendable () -> Date = { Date() }, lookup: @escaping KeyLookup) {
         self.lookup = lookup
@@ -41,7 +44,8 @@ public struct Authenticator: Sendable {
         let signed = Self.signatureRequest(request, body: Array(body.readableBytesView))
         do {
             let signer = try SigV4.verify(signed, authorization: parsed, now: now()) { id in id == keyID ? found.secret : nil }
-            return Caller(account: found.key.account, region: signer.region, principalARN: found.key.principalARN, accessKeyID: keyID)
+            return Caller(account: found.key.account, region: signer.region, principalARN: found.key.principalARN, accessKeyID: keyID,
+                          identityPolicy: found.key.policy.flatMap(policies.document))
         } catch {
             switch error {
             case .missingAuthentication: throw Self.missingToken
@@ -74,5 +78,23 @@ public struct Authenticator: Sendable {
                                                 message: "The security token included in the request is invalid.")
     static func invalidSignature(_ message: String) -> LambdaError {
         LambdaError(status: 403, type: "InvalidSignatureException", message: message)
+    }
+}
+
+/// Identity policies parsed once per text (a key's policy is read on every request it signs).
+final class PolicyCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var documents: [String: PolicyDocument] = [:]
+
+    /// The document `text` holds; nil if it does not parse (it was checked when the key was made, so a
+    /// user key whose stored policy became unreadable may do nothing).
+    func document(_ text: String) -> PolicyDocument? {
+        if let cached = lock.withLock({ documents[text] }) { return cached }
+        guard let parsed = try? PolicyDocument.parse(text, kind: .identity) else { return nil }
+        lock.withLock {
+            if documents.count >= 1024 { documents.removeAll() }
+            documents[text] = parsed
+        }
+        return parsed
     }
 }

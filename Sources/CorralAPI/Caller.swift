@@ -1,5 +1,8 @@
+import CorralPolicy
+
 /// Who is calling, once the request's signature is verified: the account whose functions the request
-/// sees, the principal it acts as, and the region ARNs are written with (the SigV4 scope's).
+/// sees, the principal it acts as, its identity policy, and the region ARNs are written with (the SigV4
+/// scope's).
 public struct Caller: Equatable, Sendable {
     public var account: String
     public var region: String
@@ -7,11 +10,15 @@ public struct Caller: Equatable, Sendable {
     public var principalARN: String
     /// The access key the request was signed with (nil for callers made in tests).
     public var accessKeyID: String?
+    /// The key's identity policy. A root key needs none (it may do anything in its account); a user key
+    /// without one may do nothing.
+    public var identityPolicy: PolicyDocument?
 
-    public init(account: String, region: String, principalARN: String? = nil, accessKeyID: String? = nil) {
+    public init(account: String, region: String, principalARN: String? = nil, accessKeyID: String? = nil, identityPolicy: PolicyDocument? = nil) {
         self.account = account
         self.region = region
         self.principalARN = principalARN ?? "arn:aws:iam::\(account):root"
         self.accessKeyID = accessKeyID
+        self.identityPolicy = identityPolicy
     }
 }

@@ -18,8 +18,13 @@ public struct LambdaRoutes: Sendable {
     /// Control-plane bodies carry a base64 zip: 50 MB of zip is about 67 MB of base64.
     public static let controlBodyLimit = 70 << 20
 
-    public init(service: LambdaService, logs: FunctionLogs? = nil, authenticate: @escaping Authenticate) {
+    /// Decides whether the caller may perform each operation (nil: every authenticated caller may do
+    /// anything in its own account; route tests use that).
+    let authorizer: Authorizer?
+
+    public init(service: LambdaService, logs: FunctionLogs? = nil, authorizer: Authorizer? = nil, authenticate: @escaping Authenticate) {
         self.service = service
+        self.authorizer = authorizer
         self.authenticate = authenticate
         self.codeDirectory = service.code.root
         self.logs = logs
@@ -31,43 +36,53 @@ public struct LambdaRoutes: Sendable {
         functions.post { request, _ in
             var request = request
             let caller = try await authenticate(&request)
-            return try await json(201, service.createFunction(caller, body(request)))
+            let bytes = try await body(request)
+            // On the function it would create; a body without a readable name is refused by the service.
+            try authorize(caller, "lambda:CreateFunction", function: createdName(bytes))
+            return try await json(201, service.createFunction(caller, bytes))
         }
         functions.get { request, _ in
             var request = request
             let caller = try await authenticate(&request)
+            try authorize(caller, "lambda:ListFunctions")
             let query = request.uri.queryParameters
             return try json(200, service.listFunctions(caller, marker: query.get("Marker"), maxItems: query.get("MaxItems")))
         }
         functions.get(":name") { request, context in
             var request = request
             let caller = try await authenticate(&request)
+            try authorize(caller, "lambda:GetFunction", function: try name(context), qualifier: request.uri.queryParameters.get("Qualifier"))
             return try json(200, service.getFunction(caller, name(context), qualifier: request.uri.queryParameters.get("Qualifier")))
         }
         functions.delete(":name") { request, context in
             var request = request
             let caller = try await authenticate(&request)
+            try authorize(caller, "lambda:DeleteFunction", function: try name(context), qualifier: request.uri.queryParameters.get("Qualifier"))
             try await service.deleteFunction(caller, name(context), qualifier: request.uri.queryParameters.get("Qualifier"))
             return Response(status: .noContent)
         }
         functions.get(":name/configuration") { request, context in
             var request = request
             let caller = try await authenticate(&request)
+            try authorize(caller, "lambda:GetFunctionConfiguration", function: try name(context), qualifier: request.uri.queryParameters.get("Qualifier"))
             return try json(200, service.getFunctionConfiguration(caller, name(context), qualifier: request.uri.queryParameters.get("Qualifier")))
         }
         functions.put(":name/configuration") { request, context in
             var request = request
             let caller = try await authenticate(&request)
+            try authorize(caller, "lambda:UpdateFunctionConfiguration", function: try name(context), qualifier: nil)
             return try await json(200, service.updateFunctionConfiguration(caller, name(context), body(request)))
         }
         functions.put(":name/code") { request, context in
             var request = request
             let caller = try await authenticate(&request)
+            try authorize(caller, "lambda:UpdateFunctionCode", function: try name(context), qualifier: nil)
             return try await json(200, service.updateFunctionCode(caller, name(context), body(request)))
         }
         functions.post(":name/invocations") { request, context in
             var request = request
             let caller = try await authenticate(&request)
+            try authorize(caller, "lambda:InvokeFunction", function: try name(context), qualifier: request.uri.queryParameters.get("Qualifier"))
             let headers = request.headers
             let payload = try await body(request, limit: invocationPayloadLimit + 1)
             let reply = try await service.invoke(caller, name(context), qualifier: request.uri.queryParameters.get("Qualifier"),
@@ -81,22 +96,26 @@ public struct LambdaRoutes: Sendable {
         functions.post(":name/versions") { request, context in
             var request = request
             let caller = try await authenticate(&request)
+            try authorize(caller, "lambda:PublishVersion", function: try name(context), qualifier: nil)
             return try await json(201, service.publishVersion(caller, name(context), body(request)))
         }
         functions.get(":name/versions") { request, context in
             var request = request
             let caller = try await authenticate(&request)
+            try authorize(caller, "lambda:ListVersionsByFunction", function: try name(context), qualifier: nil)
             let query = request.uri.queryParameters
             return try json(200, service.listVersions(caller, name(context), marker: query.get("Marker"), maxItems: query.get("MaxItems")))
         }
         functions.post(":name/aliases") { request, context in
             var request = request
             let caller = try await authenticate(&request)
+            try authorize(caller, "lambda:CreateAlias", function: try name(context), qualifier: nil)
             return try await json(201, service.createAlias(caller, name(context), body(request)))
         }
         functions.get(":name/aliases") { request, context in
             var request = request
             let caller = try await authenticate(&request)
+            try authorize(caller, "lambda:ListAliases", function: try name(context), qualifier: nil)
             let query = request.uri.queryParameters
             return try json(200, service.listAliases(caller, name(context), functionVersion: query.get("FunctionVersion"),
                                                      marker: query.get("Marker"), maxItems: query.get("MaxItems")))
@@ -104,16 +123,19 @@ public struct LambdaRoutes: Sendable {
         functions.get(":name/aliases/:alias") { request, context in
             var request = request
             let caller = try await authenticate(&request)
+            try authorize(caller, "lambda:GetAlias", function: try name(context), qualifier: try parameter(context, "alias"))
             return try json(200, service.getAlias(caller, name(context), alias: parameter(context, "alias")))
         }
         functions.put(":name/aliases/:alias") { request, context in
             var request = request
             let caller = try await authenticate(&request)
+            try authorize(caller, "lambda:UpdateAlias", function: try name(context), qualifier: try parameter(context, "alias"))
             return try await json(200, service.updateAlias(caller, name(context), alias: parameter(context, "alias"), body(request)))
         }
         functions.delete(":name/aliases/:alias") { request, context in
             var request = request
             let caller = try await authenticate(&request)
+            try authorize(caller, "lambda:DeleteAlias", function: try name(context), qualifier: try parameter(context, "alias"))
             try await service.deleteAlias(caller, name(context), alias: parameter(context, "alias"))
             return Response(status: .noContent)
         }
@@ -121,17 +143,20 @@ public struct LambdaRoutes: Sendable {
         router.put("2017-10-31/functions/:name/concurrency") { request, context in
             var request = request
             let caller = try await authenticate(&request)
+            try authorize(caller, "lambda:PutFunctionConcurrency", function: try name(context), qualifier: nil)
             return try await json(200, service.putFunctionConcurrency(caller, name(context), body(request)))
         }
         router.delete("2017-10-31/functions/:name/concurrency") { request, context in
             var request = request
             let caller = try await authenticate(&request)
+            try authorize(caller, "lambda:DeleteFunctionConcurrency", function: try name(context), qualifier: nil)
             try await service.deleteFunctionConcurrency(caller, name(context))
             return Response(status: .noContent)
         }
         router.get("2019-09-30/functions/:name/concurrency") { request, context in
             var request = request
             let caller = try await authenticate(&request)
+            try authorize(caller, "lambda:GetFunctionConcurrency", function: try name(context), qualifier: nil)
             return try json(200, service.getFunctionConcurrency(caller, name(context)))
         }
         // Provisioned concurrency: ?Qualifier=VERSION|ALIAS, or ?List=ALL for ListProvisionedConcurrencyConfigs.
@@ -139,12 +164,15 @@ public struct LambdaRoutes: Sendable {
         provisioned.put { request, context in
             var request = request
             let caller = try await authenticate(&request)
+            try authorize(caller, "lambda:PutProvisionedConcurrencyConfig", function: try name(context), qualifier: request.uri.queryParameters.get("Qualifier"))
             return try await json(202, service.putProvisionedConcurrency(caller, name(context), qualifier: request.uri.queryParameters.get("Qualifier"),
                                                                  body(request)))
         }
         provisioned.get { request, context in
             var request = request
             let caller = try await authenticate(&request)
+            let listing = request.uri.queryParameters.get("List") != nil && request.uri.queryParameters.get("Qualifier") == nil
+            try authorize(caller, listing ? "lambda:ListProvisionedConcurrencyConfigs" : "lambda:GetProvisionedConcurrencyConfig", function: try name(context), qualifier: request.uri.queryParameters.get("Qualifier"))
             let query = request.uri.queryParameters
             if query.get("List") != nil, query.get("Qualifier") == nil {
                 return try await json(200, service.listProvisionedConcurrency(caller, name(context)))
@@ -154,6 +182,7 @@ public struct LambdaRoutes: Sendable {
         provisioned.delete { request, context in
             var request = request
             let caller = try await authenticate(&request)
+            try authorize(caller, "lambda:DeleteProvisionedConcurrencyConfig", function: try name(context), qualifier: request.uri.queryParameters.get("Qualifier"))
             try await service.deleteProvisionedConcurrency(caller, name(context), qualifier: request.uri.queryParameters.get("Qualifier"))
             return Response(status: .noContent)
         }
@@ -166,6 +195,7 @@ public struct LambdaRoutes: Sendable {
         router.get("corral/functions/:name/logs") { request, context in
             var request = request
             let caller = try await authenticate(&request)
+            try authorize(caller, "lambda:GetFunction", function: try name(context), qualifier: nil)
             let reference = try service.reference(caller, name(context), qualifier: nil)
             _ = try service.resolve(caller, reference.name, qualifier: nil)
             let tail = request.uri.queryParameters.get("tail").flatMap { Int($0) }
@@ -186,6 +216,25 @@ public struct LambdaRoutes: Sendable {
             headers[.contentType] = "application/zip"
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
         }
+    }
+
+    /// Authorizes `action` on the function `function` names (with its qualifier: the function's ARN as
+    /// Lambda's policies see it), or on `*` for account-wide actions such as ListFunctions. A name in
+    /// another account or region is not found (404) before anything is authorized: a tenant never
+    /// learns whether another tenant's function exists.
+    private func authorize(_ caller: Caller, _ action: String, function: String? = nil, qualifier: String? = nil) throws {
+        guard let authorizer else { return }
+        var resource = "*"
+        if let function {
+            let reference = try service.reference(caller, function, qualifier: qualifier)
+            resource = "arn:aws:lambda:\(caller.region):\(caller.account):function:\(reference.name)" + (reference.qualifier.map { ":" + $0 } ?? "")
+        }
+        try authorizer.authorize(caller, action: action, resource: resource)
+    }
+
+    /// CreateFunction's FunctionName, from the body (the resource it creates), if it has one.
+    private func createdName(_ bytes: [UInt8]) -> String? {
+        (try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])?["FunctionName"] as? String
     }
 
     private func body(_ request: Request, limit: Int = controlBodyLimit) async throws -> [UInt8] {

@@ -63,7 +63,8 @@ final class Supervisor {
         let tenants = self.tenants
         let authenticator = Authenticator { id in try tenants.activeKey(id) }
         let authenticate: Authenticate = { request in try await authenticator.authenticate(&request) }
-        LambdaRoutes(service: service, logs: logs, authenticate: authenticate).register(on: router, logger: logger)
+        let authorizer = Authorizer(audit: AuditLog(path: dataDirectory + "/" + AdminCommand.auditFileName))
+        LambdaRoutes(service: service, logs: logs, authorizer: authorizer, authenticate: authenticate).register(on: router, logger: logger)
         let status = PoolRoutes(invoker: invoker, metrics: metrics)
         status.registerStatus(on: router, operatorAccount: settings.account, authenticate: authenticate)
         metricsRouter = Router()

@@ -31,7 +31,7 @@ import Testing
             alice = SigV4.Credentials(accessKeyID: AccessKeyGenerator.keyID(), secretAccessKey: AccessKeyGenerator.secret())
             bob = SigV4.Credentials(accessKeyID: AccessKeyGenerator.keyID(), secretAccessKey: AccessKeyGenerator.secret())
             aliceKey = try tenants.createKey(account: a.account, id: alice.accessKeyID, secret: alice.secretAccessKey)
-            _ = try tenants.createKey(account: b.account, user: "ci", id: bob.accessKeyID, secret: bob.secretAccessKey)
+            _ = try tenants.createKey(account: b.account, id: bob.accessKeyID, secret: bob.secretAccessKey)
         }
 
         deinit {
@@ -41,11 +41,13 @@ import Testing
             try? FileManager.default.removeItem(atPath: directory)
         }
 
+        var auditPath: String { directory + "/audit.log" }
+
         func application(clock: @escaping @Sendable () -> Date = { Date() }) -> some ApplicationProtocol {
             let router = Router()
             let tenants = self.tenants
             let authenticator = Authenticator(now: clock) { id in try tenants.activeKey(id) }
-            LambdaRoutes(service: service) { request in try await authenticator.authenticate(&request) }
+            LambdaRoutes(service: service, authorizer: Authorizer(audit: AuditLog(path: auditPath))) { request in try await authenticator.authenticate(&request) }
                 .register(on: router, logger: Logger(label: "test"))
             return Application(router: router)
         }
@@ -157,6 +159,52 @@ import Testing
         }
     }
 
+    @Test("a user key may do what its identity policy allows and nothing else; an explicit deny wins; every decision is audited")
+    func identityPolicies() async throws {
+        let fixture = try Fixture()
+        let policy = """
+            {"Version": "2012-10-17", "Statement": [
+              {"Sid": "ReadA", "Effect": "Allow", "Action": ["lambda:Get*"], "Resource": "arn:aws:lambda:*:111111111111:function:a*"},
+              {"Sid": "NoConfig", "Effect": "Deny", "Action": "lambda:GetFunctionConfiguration", "Resource": "*"}]}
+            """
+        let ci = SigV4.Credentials(accessKeyID: AccessKeyGenerator.keyID(), secretAccessKey: AccessKeyGenerator.secret())
+        _ = try fixture.tenants.createKey(account: "111111111111", user: "ci", policy: policy, id: ci.accessKeyID, secret: ci.secretAccessKey)
+        let bare = SigV4.Credentials(accessKeyID: AccessKeyGenerator.keyID(), secretAccessKey: AccessKeyGenerator.secret())
+        _ = try fixture.tenants.createKey(account: "111111111111", user: "nobody", id: bare.accessKeyID, secret: bare.secretAccessKey)
+        try await fixture.application().test(.router) { client in
+            for name in ["a", "b"] {
+                let body = try Self.createBody(name)
+                try await client.execute(uri: "/2015-03-31/functions", method: .post, headers: Self.signed(.post, "/2015-03-31/functions", body: body, as: fixture.alice),
+                                         body: ByteBuffer(bytes: body)) { response in #expect(response.status == .created) }
+            }
+            func status(_ method: HTTPRequest.Method, _ path: String, as key: SigV4.Credentials) async throws -> (HTTPResponse.Status, String?, String) {
+                try await client.execute(uri: path, method: method, headers: Self.signed(method, path, as: key)) { response in
+                    (response.status, response.errorType, (response.json["message"] as? String) ?? "")
+                }
+            }
+            // Allowed by ReadA, on a and its qualifiers; not on b; not ListFunctions; GetFunctionConfiguration explicitly denied.
+            #expect(try await status(.get, "/2015-03-31/functions/a", as: ci).0 == .ok)
+            #expect(try await status(.get, "/2015-03-31/functions/a?Qualifier=%24LATEST", as: ci).0 == .ok)
+            let onB = try await status(.get, "/2015-03-31/functions/b", as: ci)
+            #expect(onB.0 == .forbidden && onB.1 == "AccessDeniedException")
+            #expect(onB.2 == "User: arn:aws:iam::111111111111:user/ci is not authorized to perform: lambda:GetFunction on resource: arn:aws:lambda:us-east-1:111111111111:function:b because no identity-based policy allows the lambda:GetFunction action")
+            #expect(try await status(.get, "/2015-03-31/functions", as: ci).1 == "AccessDeniedException")
+            let denied = try await status(.get, "/2015-03-31/functions/a/configuration", as: ci)
+            #expect(denied.1 == "AccessDeniedException" && denied.2.hasSuffix("with an explicit deny in an identity-based policy"), "\(denied)")
+            #expect(try await status(.delete, "/2015-03-31/functions/a", as: ci).1 == "AccessDeniedException")
+            // A user key without a policy may do nothing; the tenant's root key may do everything (the oracle).
+            #expect(try await status(.get, "/2015-03-31/functions/a", as: bare).1 == "AccessDeniedException")
+            #expect(try await status(.get, "/2015-03-31/functions/a/configuration", as: fixture.alice).0 == .ok)
+        }
+        let audit = try String(contentsOfFile: fixture.auditPath, encoding: .utf8).split(separator: "\n")
+        #expect(audit.contains { $0.contains("\"decision\":\"ExplicitDeny\"") && $0.contains("(Sid NoConfig)") && $0.contains("user/ci") })
+        #expect(audit.contains { $0.contains("\"decision\":\"Allow\"") && $0.contains("(Sid ReadA)") })
+        #expect(audit.contains { $0.contains("\"decision\":\"ImplicitDeny\"") && $0.contains("user/nobody") })
+        #expect(audit.allSatisfy { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) != nil }, "every line is JSON")
+        var info = stat()
+        #expect(stat(fixture.auditPath, &info) == 0 && info.st_mode & 0o777 == 0o600)
+    }
+
     @Test("keys: principal ARNs, listing per account, revocation is kept and marked; bad names and duplicates refused")
     func tenantStore() throws {
         let fixture = try Fixture()
@@ -164,8 +212,10 @@ import Testing
         let bob = try fixture.tenants.tenant("bob")
         #expect(Tenant.isValidAccount(bob.account) && bob.account != "111111111111")
         let keys = try fixture.tenants.keys(account: bob.account)
-        #expect(keys.count == 1 && keys[0].principalARN == "arn:aws:iam::\(bob.account):user/ci")
-        #expect(try fixture.tenants.keys().count == 2)
+        #expect(keys.count == 1 && keys[0].principalARN == "arn:aws:iam::\(bob.account):root")
+        let named = try fixture.tenants.createKey(account: bob.account, user: "ci", id: AccessKeyGenerator.keyID(), secret: "s")
+        #expect(named.principalARN == "arn:aws:iam::\(bob.account):user/ci")
+        #expect(try fixture.tenants.keys().count == 3)
         let revoked = try fixture.tenants.revokeKey(fixture.bob.accessKeyID)
         #expect(revoked.revoked != nil)
         #expect(try fixture.tenants.activeKey(fixture.bob.accessKeyID) == nil)

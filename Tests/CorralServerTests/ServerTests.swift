@@ -449,6 +449,83 @@ import Testing
         #expect(refused.status == 1 && refused.errors.contains("MissingAuthenticationTokenException") && refused.errors.contains("no credentials found"), "\(refused)")
     }
 
+    @Test("corral admin: tenants and keys; a tenant's root key, a CI key limited by its policy, revocation, the audit log")
+    func administration() throws {
+        _ = try Self.gate()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("corral-admin-\(UUID().uuidString)").path
+        let code = directory + "-code"
+        defer {
+            if let all = FileManager.default.enumerator(atPath: directory) { while let n = all.nextObject() as? String { chmod(directory + "/" + n, 0o755) } }
+            for path in [directory, code, directory + ".log", directory + ".yaml"] { try? FileManager.default.removeItem(atPath: path) }
+            Self.removeCgroupParent()
+        }
+        try FileManager.default.createDirectory(atPath: code, withIntermediateDirectories: true)
+        try "def handler(event, context):\n    return 'hello'\n".write(toFile: code + "/app.py", atomically: true, encoding: .utf8)
+        let port = Self.freePort()
+        let server = try Server(data: directory, port: port)
+        defer { _ = server.stop() }
+        let endpoint = ["--endpoint", "http://127.0.0.1:\(port)"]
+        let data = ["--data", directory]
+        func json(_ result: (status: Int32, output: String, errors: String)) -> [String: Any] {
+            (try? JSONSerialization.jsonObject(with: Data(result.output.utf8))) as? [String: Any] ?? [:]
+        }
+        /// The CLI signing with an access key of its own (AWS_* variables come first).
+        func cli(_ key: [String: Any], _ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
+            try Self.run(["/usr/bin/env", "AWS_ACCESS_KEY_ID=\(key["accessKeyId"] ?? "")", "AWS_SECRET_ACCESS_KEY=\(key["secretAccessKey"] ?? "")",
+                          Self.binary] + arguments + endpoint)
+        }
+
+        let created = try Self.run([Self.binary, "admin", "tenant", "create", "acme", "--json"] + data)
+        let acme = json(created)
+        let account = try #require(acme["accountId"] as? String, "\(created)")
+        #expect(account.count == 12 && account != "000000000000")
+        #expect(try Self.run([Self.binary, "admin", "tenant", "create", "acme"] + data).status == 1, "a second acme is refused")
+        let tenants = try Self.run([Self.binary, "admin", "tenant", "list"] + data)
+        #expect(tenants.output.contains("admin") && tenants.output.contains(account), "\(tenants)")
+
+        // acme's root key deploys into acme's account; the admin tenant's API does not see it.
+        let deployed = try cli(acme, ["deploy", code, "--name", "f", "--runtime", "python3.11", "--handler", "app.handler"])
+        #expect(deployed.status == 0, "\(deployed)")
+        #expect(try cli(acme, ["functions"]).output.contains("f "))
+        #expect(!(try Self.run([Self.binary, "functions"] + endpoint)).output.contains("f "), "the admin tenant's list is its own")
+
+        // A CI key that may only invoke f.
+        let policy = directory + "-ci.json"
+        defer { try? FileManager.default.removeItem(atPath: policy) }
+        try #"{"Version": "2012-10-17", "Statement": [{"Sid": "InvokeF", "Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": "arn:aws:lambda:*:*:function:f"}]}"#
+            .write(toFile: policy, atomically: true, encoding: .utf8)
+        let made = try Self.run([Self.binary, "admin", "key", "create", "--tenant", "acme", "--user", "ci", "--policy", policy, "--json"] + data)
+        let ciKey = json(made)
+        #expect(ciKey["principal"] as? String == "arn:aws:iam::\(account):user/ci", "\(made)")
+        let invoked = try cli(ciKey, ["invoke", "f"])
+        #expect(invoked.status == 0 && invoked.output.contains("hello"), "\(invoked)")
+        let listed = try cli(ciKey, ["functions"])
+        #expect(listed.status == 1 && listed.errors.contains("AccessDeniedException") && listed.errors.contains("user/ci is not authorized to perform: lambda:ListFunctions"), "\(listed)")
+        // A policy that does not parse is refused, saying where.
+        try #"{"Version": "2012-10-17", "Statement": [{"Effect": "Allw", "Action": "*", "Resource": "*"}]}"#.write(toFile: policy, atomically: true, encoding: .utf8)
+        let bad = try Self.run([Self.binary, "admin", "key", "create", "--tenant", "acme", "--user", "x", "--policy", policy] + data)
+        #expect(bad.status == 1 && bad.errors.contains("MalformedPolicyDocumentException") && bad.errors.contains("Statement[0].Effect"), "\(bad)")
+
+        // The audit log has the refusal, with who and what.
+        let audit = try Self.run([Self.binary, "admin", "audit", "--denied"] + data)
+        #expect(audit.status == 0 && audit.output.contains("lambda:ListFunctions") && audit.output.contains("user/ci"), "\(audit)")
+        #expect(!audit.output.contains("\"decision\":\"Allow\""), "--denied shows refusals only")
+
+        // Quotas are stored and shown.
+        let quota = try Self.run([Self.binary, "admin", "tenant", "quota", "acme", "--concurrency", "3", "--json"] + data)
+        #expect(json(quota)["concurrentExecutions"] as? Int == 3, "\(quota)")
+
+        // Revoked, the key is refused (a running server sees it within TenantStore.keyCacheSeconds).
+        let keyID = try #require(ciKey["accessKeyId"] as? String)
+        #expect(try Self.run([Self.binary, "admin", "key", "revoke", keyID] + data).status == 0)
+        usleep(2_200_000)
+        let revoked = try cli(ciKey, ["invoke", "f"])
+        #expect(revoked.status == 1 && revoked.errors.contains("UnrecognizedClientException"), "\(revoked)")
+        let keys = try Self.run([Self.binary, "admin", "key", "list", "--tenant", "acme"] + data)
+        #expect(keys.output.contains(keyID) && keys.output.contains("Revoked"), "\(keys)")
+        #expect(!keys.output.contains(ciKey["secretAccessKey"] as? String ?? "-"), "secrets are never listed")
+    }
+
     @Test("an idle environment is stopped after idleTimeoutSeconds (its sandbox gone), and the next invocation starts cold")
     func idleEnvironmentsAreReaped() throws {
         _ = try Self.gate()

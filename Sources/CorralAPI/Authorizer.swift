@@ -1,0 +1,38 @@
+import CorralPolicy
+import Foundation
+
+/// Decides, for every API operation, whether the caller may perform it, as IAM would: the caller's
+/// identity policy (a root key is allowed everything in its own account), explicit deny first. Refusals
+/// are 403 AccessDeniedException with AWS's message. Every decision goes to the audit log.
+public struct Authorizer: Sendable {
+    let audit: AuditLog?
+    let now: @Sendable () -> Date
+
+    public init(audit: AuditLog?, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.audit = audit
+        self.now = now
+    }
+
+    /// Throws AccessDeniedException unless `caller` may perform `action` on `resource` (an ARN, or `*`).
+    public func authorize(_ caller: Caller, action: String, resource: String) throws(LambdaError) {
+        let principal = RequestPrincipal(arn: caller.principalARN) ?? .accountRoot(caller.account)
+        var context = ConditionContext()
+        let time = now()
+        context.setRequestTime(time)
+        context.principalAccount = caller.account
+        context.principalArn = caller.principalARN
+        if let user = caller.principalARN.split(separator: "/", maxSplits: 1).dropFirst().first, caller.principalARN.contains(":user/") {
+            context.username = String(user)
+        }
+        if resource.hasPrefix("arn:aws:lambda:") { context.functionArn = resource }
+        let request = AuthorizationRequest(principal: principal, action: action, resource: resource,
+                                           resourceAccount: caller.account, context: context)
+        let identity = caller.identityPolicy.map { [NamedPolicy.identity("identity policy of key \(caller.accessKeyID ?? "-")", $0)] } ?? []
+        let decision = PolicyEvaluator.evaluate(request, identityPolicies: identity, resourcePolicy: nil)
+        audit?.record(AuditLog.Entry(time: time, principal: caller.principalARN, accessKeyID: caller.accessKeyID, action: action,
+                                     resource: resource, decision: decision))
+        if let message = decision.accessDeniedMessage(for: request) {
+            throw LambdaError(status: 403, type: "AccessDeniedException", message: message)
+        }
+    }
+}
