@@ -34,11 +34,23 @@ extension LambdaService {
         }
     }
 
-    func validate(_ settings: FunctionSettings) throws(LambdaError) {
+    /// The settings' own rules, this host's runtimes, and the caller's tenant quotas (400 above them).
+    func validate(_ settings: FunctionSettings, for caller: Caller) throws(LambdaError) {
         do {
             try settings.validate()
         } catch {
             throw LambdaError.from(error)
+        }
+        if let quotas = quotas(caller.account) {
+            if settings.memorySize > quotas.memorySizeMB {
+                throw .invalidParameter("MemorySize \(settings.memorySize) MB is over this account's quota of \(quotas.memorySizeMB) MB")
+            }
+            if settings.timeout > quotas.timeoutSeconds {
+                throw .invalidParameter("Timeout \(settings.timeout) s is over this account's quota of \(quotas.timeoutSeconds) s")
+            }
+            if settings.ephemeralStorage > quotas.ephemeralStorageMB {
+                throw .invalidParameter("EphemeralStorage \(settings.ephemeralStorage) MB is over this account's quota of \(quotas.ephemeralStorageMB) MB")
+            }
         }
         let available = availableRuntimes()
         guard available.contains(settings.runtime) else {

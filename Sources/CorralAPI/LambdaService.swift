@@ -15,9 +15,13 @@ public final class LambdaService: Sendable {
     let publicURL: String
     /// Runs invocations; nil in a server that only manages functions (and in router tests).
     let invoker: Invoker?
+    /// A tenant's quotas by account (nil: none, as in route tests): its functions' settings stay within them.
+    let quotas: @Sendable (String) -> TenantQuotas?
 
     public init(functions: FunctionStore, code: CodeStore, publicURL: String, invoker: Invoker? = nil,
+                quotas: @escaping @Sendable (String) -> TenantQuotas? = { _ in nil },
                 availableRuntimes: @escaping @Sendable () -> [String]) {
+        self.quotas = quotas
         self.functions = functions
         self.code = code
         self.publicURL = publicURL
@@ -49,7 +53,7 @@ public final class LambdaService: Sendable {
         settings.ephemeralStorage = request.ephemeralStorage?.size ?? settings.ephemeralStorage
         settings.description = request.description ?? ""
         settings.environmentMode = try Self.environmentMode(request.environmentMode)
-        try validate(settings)
+        try validate(settings, for: caller)
         let package = try storeCode(zipFile: request.code?.zipFile, s3Bucket: request.code?.s3Bucket, imageUri: request.code?.imageUri)
         do {
             let created = try functions.createFunction(account: caller.account, name: reference.name, settings: settings,
@@ -128,7 +132,7 @@ public final class LambdaService: Sendable {
         if let environment = request.environment { settings.environment = environment.variables ?? [:] }
         if let storage = request.ephemeralStorage { settings.ephemeralStorage = storage.size }
         if let mode = try Self.environmentMode(request.environmentMode) { settings.environmentMode = mode }
-        try validate(settings)
+        try validate(settings, for: caller)
         let updated = try call { () throws(StoreError) in
             try functions.updateSettings(account: caller.account, name: reference.name, settings: settings, revisionID: request.revisionId)
         }

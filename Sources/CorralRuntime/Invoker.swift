@@ -174,6 +174,12 @@ public final class Invoker: @unchecked Sendable {
         logs.close(account: account, function: function)
     }
 
+    /// Every tenant's concurrency quota (invocations at once over all its functions), by account;
+    /// accounts not listed have none beyond the host's capacity. Past it: 429, ConcurrentInvocationLimitExceeded.
+    public func setTenantConcurrencyQuotas(_ quotas: [String: Int]) async {
+        await pool.setTenantQuotas(quotas)
+    }
+
     /// Reserved concurrency of a function (nil: none).
     public func setReservedConcurrency(account: String, function: String, _ limit: Int?) async {
         await pool.setReserved(FunctionID(account: account, name: function), limit)

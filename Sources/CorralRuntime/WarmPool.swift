@@ -164,6 +164,11 @@ actor WarmPool {
         ledger.reserved[function] = limit
     }
 
+    /// Tenants' concurrency quotas, by account (an account missing has none of its own).
+    func setTenantQuotas(_ quotas: [String: Int]) {
+        ledger.tenantQuota = quotas
+    }
+
     /// Keeps `requested` environments of `version` initialized for the configuration `id` (nil removes it).
     func setProvisioned(_ id: ProvisionedID, version: FunctionVersion?, requested: Int) {
         if let version, requested > 0 {

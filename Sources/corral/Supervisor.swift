@@ -57,7 +57,9 @@ final class Supervisor {
         invoker = Invoker(configuration: invokerConfiguration, launcher: launcher, catalog: catalog, logs: logs, logger: logger, metrics: metrics)
         reaper = invoker.startReaper(interval: min(2, max(0.25, Double(settings.idleTimeoutSeconds) / 4)))
         let catalog = self.catalog
+        let tenantStore = tenants
         service = LambdaService(functions: store, code: code, publicURL: publicURL, invoker: invoker,
+                                quotas: { account in try? tenantStore.tenant(account).quotas },
                                 availableRuntimes: { catalog.identifiers })
         router = Router()
         let tenants = self.tenants
@@ -78,11 +80,36 @@ final class Supervisor {
     /// Applies the stored reserved and provisioned concurrency to the warm pool.
     func restore() async throws {
         try await service.restoreConcurrency()
+        let tenants = self.tenants, invoker = self.invoker
+        await Self.applyTenantQuotas(tenants, invoker)
+        quotaRefresh = Self.refreshTenantQuotas(tenants, invoker, every: TenantStore.keyCacheSeconds)
     }
+
+    /// applyTenantQuotas every `seconds`, until cancelled.
+    static func refreshTenantQuotas(_ tenants: TenantStore, _ invoker: Invoker, every seconds: Double) -> Task<Void, Never> {
+        Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
+                await applyTenantQuotas(tenants, invoker)
+            }
+        }
+    }
+
+    /// Gives the warm pool every tenant's concurrency quota, as stored now (`corral admin tenant quota`
+    /// changes the database; a running server follows within TenantStore.keyCacheSeconds).
+    static func applyTenantQuotas(_ tenants: TenantStore, _ invoker: Invoker) async {
+        guard let all = try? tenants.tenants() else { return }
+        var quotas: [String: Int] = [:]
+        for tenant in all { if let limit = tenant.quotas.concurrentExecutions { quotas[tenant.account] = limit } }
+        await invoker.setTenantConcurrencyQuotas(quotas)
+    }
+
+    private var quotaRefresh: Task<Void, Never>?
 
     /// Stops every sandbox and what was made ahead for them.
     func shutdown() async {
         reaper.cancel()
+        quotaRefresh?.cancel()
         await invoker.shutdown()
         launcher.shutdown()
     }

@@ -511,9 +511,12 @@ import Testing
         #expect(audit.status == 0 && audit.output.contains("lambda:ListFunctions") && audit.output.contains("user/ci"), "\(audit)")
         #expect(!audit.output.contains("\"decision\":\"Allow\""), "--denied shows refusals only")
 
-        // Quotas are stored and shown.
-        let quota = try Self.run([Self.binary, "admin", "tenant", "quota", "acme", "--concurrency", "3", "--json"] + data)
-        #expect(json(quota)["concurrentExecutions"] as? Int == 3, "\(quota)")
+        // Quotas are stored, shown, and hold: a function's memory over the tenant's ceiling is refused.
+        let quota = try Self.run([Self.binary, "admin", "tenant", "quota", "acme", "--concurrency", "3", "--memory", "256", "--json"] + data)
+        #expect(json(quota)["concurrentExecutions"] as? Int == 3 && json(quota)["memorySizeMB"] as? Int == 256, "\(quota)")
+        let tooBig = try cli(acme, ["deploy", code, "--name", "big", "--runtime", "python3.11", "--handler", "app.handler", "--memory", "512"])
+        #expect(tooBig.status == 1 && tooBig.errors.contains("InvalidParameterValueException") && tooBig.errors.contains("quota of 256 MB"), "\(tooBig)")
+        #expect(try cli(acme, ["deploy", code, "--name", "big", "--runtime", "python3.11", "--handler", "app.handler", "--memory", "256"]).status == 0)
 
         // Revoked, the key is refused (a running server sees it within TenantStore.keyCacheSeconds).
         let keyID = try #require(ciKey["accessKeyId"] as? String)
