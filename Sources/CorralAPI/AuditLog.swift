@@ -40,6 +40,8 @@ public final class AuditLog: @unchecked Sendable {
 
         /// A JSON string literal of `text`.
         static func quoted(_ text: String) -> String {
+            // Most values (ARNs, actions, key ids) need no escaping: copy them as they are.
+            if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) { return "\"" + text + "\"" }
             var out = "\""
             for scalar in text.unicodeScalars {
                 switch scalar {

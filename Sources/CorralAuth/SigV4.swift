@@ -177,19 +177,29 @@ public enum SigV4 {
 
     /// `AWS4-HMAC-SHA256 Credential=AKID/DATE/REGION/SERVICE/aws4_request, SignedHeaders=a;b, Signature=hex`.
     public static func parse(authorization: String) throws(Failure) -> Authorization {
-        guard authorization.hasPrefix(algorithm + " ") else { throw .malformed("Authorization must use \(algorithm)") }
-        var credential: Substring?, signed: Substring?, signature: Substring?
-        for rawPart in authorization.dropFirst(algorithm.count + 1).split(separator: ",") {
-            var trimmed = rawPart.drop { $0 == " " }
-            while trimmed.last == " " { trimmed = trimmed.dropLast() }
-            guard let eq = trimmed.firstIndex(of: "=") else { throw .malformed("Authorization header requires '=' in '\(trimmed)'") }
-            let value = trimmed[trimmed.index(after: eq)...]
-            switch trimmed[..<eq] {
-            case "Credential": credential = value
-            case "SignedHeaders": signed = value
-            case "Signature": signature = value
-            default: break
+        // Byte by byte: this runs on every request, and Substring trimming and comparison cost more than
+        // the HMACs.
+        let bytes = Array(authorization.utf8)
+        let prefix = Array((algorithm + " ").utf8)
+        guard bytes.starts(with: prefix) else { throw .malformed("Authorization must use \(algorithm)") }
+        let space = UInt8(ascii: " "), comma = UInt8(ascii: ","), equals = UInt8(ascii: "=")
+        var credential: String?, signed: String?, signature: String?
+        var index = prefix.count
+        while index < bytes.count {
+            while index < bytes.count, bytes[index] == space || bytes[index] == comma { index += 1 }
+            let start = index
+            while index < bytes.count, bytes[index] != comma { index += 1 }
+            var end = index
+            while end > start, bytes[end - 1] == space { end -= 1 }
+            guard start < end else { continue }
+            guard let eq = bytes[start..<end].firstIndex(of: equals) else {
+                throw .malformed("Authorization header requires '=' in '\(String(decoding: bytes[start..<end], as: UTF8.self))'")
             }
+            let value = String(decoding: bytes[(eq + 1)..<end], as: UTF8.self)
+            let name = bytes[start..<eq]
+            if name.elementsEqual("Credential".utf8) { credential = value }
+            else if name.elementsEqual("SignedHeaders".utf8) { signed = value }
+            else if name.elementsEqual("Signature".utf8) { signature = value }
         }
         guard let credential, let signed, let signature else {
             throw .malformed("Authorization header requires 'Credential', 'SignedHeaders' and 'Signature'")
