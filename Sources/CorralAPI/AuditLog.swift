@@ -38,24 +38,7 @@ public final class AuditLog: @unchecked Sendable {
                 + ",\"statements\":[" + statements.map(Self.quoted).joined(separator: ",") + "],\"time\":\"" + Self.timestamp(time) + "\"}"
         }
 
-        /// A JSON string literal of `text`.
-        static func quoted(_ text: String) -> String {
-            // Most values (ARNs, actions, key ids) need no escaping: copy them as they are.
-            if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) { return "\"" + text + "\"" }
-            var out = "\""
-            for scalar in text.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-                default: out.unicodeScalars.append(scalar)
-                }
-            }
-            return out + "\""
-        }
+        static func quoted(_ text: String) -> String { JSONText.quoted(text) }
 
         /// `2026-11-30T05:01:02.345Z`.
         static func timestamp(_ date: Date) -> String {

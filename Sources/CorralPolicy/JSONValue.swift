@@ -60,6 +60,15 @@ enum JSONValue: Sendable, Equatable {
         }
     }
 
+    /// `text` as a JSON string literal (see writeString).
+    static func quoted(_ text: String) -> String {
+        // Most texts (ARNs, actions, key ids) need no escaping: copied as they are.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) { return "\"" + text + "\"" }
+        var out = ""
+        writeString(text, to: &out)
+        return out
+    }
+
     /// Writes `text` as a JSON string: quotes, backslashes and control characters escaped; `/` and
     /// non-ASCII characters written as they are.
     private static func writeString(_ text: String, to out: inout String) {
@@ -101,4 +110,10 @@ struct JSONMember: Sendable, Equatable {
         self.key = key
         self.value = value
     }
+}
+
+/// JSON text for callers outside the policy engine (the audit log writes its lines by hand).
+public enum JSONText {
+    /// `text` as a JSON string literal: quotes, backslashes and control characters escaped.
+    public static func quoted(_ text: String) -> String { JSONValue.quoted(text) }
 }

@@ -5,25 +5,13 @@ import GRDB
 /// Row-level helpers of FunctionStore: conversions, lookups and the transaction wrappers.
 extension FunctionStore {
     func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
-        do {
-            return try database.read(body)
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            throw .database("\(error)")
-        }
+        try store.read(body)
     }
 
     func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
         // Emptied after the commit (and on failure too: cheap, and never wrong).
         defer { versions.invalidate() }
-        do {
-            return try database.write(body)
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            throw .database("\(error)")
-        }
+        return try store.write(body)
     }
 
     /// Changes `$LATEST` under a RevisionId precondition, with a new revision and modification time.

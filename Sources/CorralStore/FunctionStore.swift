@@ -7,7 +7,6 @@ import GRDB
 /// Every method is one transaction, so a failed call changes nothing. Safe to use from any thread.
 public final class FunctionStore: Sendable {
     let store: StoreDatabase
-    var database: DatabasePool { store.pool }
     let versions = VersionCache()
 
     /// Functions in `database` (shared with the other stores).

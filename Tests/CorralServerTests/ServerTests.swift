@@ -73,6 +73,30 @@ import Testing
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
+    /// A test's scratch paths: DIR (the server's data), DIR-code, DIR.log, DIR.yaml beside it. `remove()`
+    /// deletes them all (the data directory holds 0555 code trees: made writable first) and the test
+    /// server's cgroup parent.
+    struct Scratch {
+        let directory: String
+        var code: String { directory + "-code" }
+
+        init(_ prefix: String) {
+            directory = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)").path
+        }
+
+        /// DIR-code/app.py holding `app`: a function's code to deploy.
+        func writeCode(app: String) throws {
+            try FileManager.default.createDirectory(atPath: code, withIntermediateDirectories: true)
+            try app.write(toFile: code + "/app.py", atomically: true, encoding: .utf8)
+        }
+
+        func remove() {
+            if let all = FileManager.default.enumerator(atPath: directory) { while let n = all.nextObject() as? String { chmod(directory + "/" + n, 0o755) } }
+            for path in [directory, code, directory + ".log", directory + ".yaml"] { try? FileManager.default.removeItem(atPath: path) }
+            ServerTests.removeCgroupParent()
+        }
+    }
+
     /// A running `corral serve`, stopped with SIGTERM.
     final class Server {
         let process = Process()
@@ -127,14 +151,9 @@ import Testing
     @Test("boto3 deploys and invokes Python, Node and provided functions; every outcome; versions, alias weights; restart")
     func endToEnd() throws {
         let python = try Self.gate()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("corral-server-\(UUID().uuidString)").path
-        defer {
-            if let all = FileManager.default.enumerator(atPath: directory) { while let n = all.nextObject() as? String { chmod(directory + "/" + n, 0o755) } }
-            try? FileManager.default.removeItem(atPath: directory)
-            try? FileManager.default.removeItem(atPath: directory + ".log")
-            try? FileManager.default.removeItem(atPath: directory + ".yaml")
-            Self.removeCgroupParent()
-        }
+        let scratch = Scratch("corral-server")
+        defer { scratch.remove() }
+        let directory = scratch.directory
         let port = Self.freePort()
         let server = try Server(data: directory, port: port)
         let seen: [String: Any]
@@ -247,14 +266,9 @@ import Testing
     @Test("SIGTERM stops new requests but lets an in-flight invocation finish, then the server exits 0")
     func drainsOnSIGTERM() throws {
         let python = try Self.gate()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("corral-drain-\(UUID().uuidString)").path
-        defer {
-            if let all = FileManager.default.enumerator(atPath: directory) { while let n = all.nextObject() as? String { chmod(directory + "/" + n, 0o755) } }
-            try? FileManager.default.removeItem(atPath: directory)
-            try? FileManager.default.removeItem(atPath: directory + ".log")
-            try? FileManager.default.removeItem(atPath: directory + ".yaml")
-            Self.removeCgroupParent()
-        }
+        let scratch = Scratch("corral-drain")
+        defer { scratch.remove() }
+        let directory = scratch.directory
         let port = Self.freePort()
         let server = try Server(data: directory, port: port)
         _ = try Self.scenario(python, port: port, phase: "drain-setup")
@@ -283,16 +297,11 @@ import Testing
     @Test("the CLI: deploy creates then updates, invoke prints the response (exit 1 on a function error), functions, logs")
     func commandLine() throws {
         _ = try Self.gate()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("corral-cli-\(UUID().uuidString)").path
-        let code = directory + "-code"
-        defer {
-            if let all = FileManager.default.enumerator(atPath: directory) { while let n = all.nextObject() as? String { chmod(directory + "/" + n, 0o755) } }
-            for path in [directory, code, directory + ".log", directory + ".yaml"] { try? FileManager.default.removeItem(atPath: path) }
-            Self.removeCgroupParent()
-        }
-        try FileManager.default.createDirectory(atPath: code, withIntermediateDirectories: true)
-        try "def handler(event, context):\n    print('cli log line')\n    if event.get('fail'):\n        raise ValueError('asked to')\n    return {'got': event}\n"
-            .write(toFile: code + "/app.py", atomically: true, encoding: .utf8)
+        let scratch = Scratch("corral-cli")
+        defer { scratch.remove() }
+        let directory = scratch.directory
+        let code = scratch.code
+        try scratch.writeCode(app: "def handler(event, context):\n    print('cli log line')\n    if event.get('fail'):\n        raise ValueError('asked to')\n    return {'got': event}\n")
         let port = Self.freePort()
         let server = try Server(data: directory, port: port)
         defer { _ = server.stop() }
@@ -323,12 +332,9 @@ import Testing
     @Test("corral bench invoke --endpoint measures a running server with both clients and leaves no function behind")
     func benchAgainstARunningServer() throws {
         _ = try Self.gate()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("corral-bench-\(UUID().uuidString)").path
-        defer {
-            if let all = FileManager.default.enumerator(atPath: directory) { while let n = all.nextObject() as? String { chmod(directory + "/" + n, 0o755) } }
-            for path in [directory, directory + ".log", directory + ".yaml"] { try? FileManager.default.removeItem(atPath: path) }
-            Self.removeCgroupParent()
-        }
+        let scratch = Scratch("corral-bench")
+        defer { scratch.remove() }
+        let directory = scratch.directory
         let port = Self.freePort()
         let server = try Server(data: directory, port: port)
         defer { _ = server.stop() }
@@ -355,15 +361,11 @@ import Testing
     @Test("functions created, invoked and deleted leave no thread, pipe or open file behind in the server")
     func deletedFunctionsLeaveNothing() throws {
         _ = try Self.gate()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("corral-churn-\(UUID().uuidString)").path
-        let code = directory + "-code"
-        defer {
-            if let all = FileManager.default.enumerator(atPath: directory) { while let n = all.nextObject() as? String { chmod(directory + "/" + n, 0o755) } }
-            for path in [directory, code, directory + ".log", directory + ".yaml"] { try? FileManager.default.removeItem(atPath: path) }
-            Self.removeCgroupParent()
-        }
-        try FileManager.default.createDirectory(atPath: code, withIntermediateDirectories: true)
-        try "def handler(event, context):\n    return 'ok'\n".write(toFile: code + "/app.py", atomically: true, encoding: .utf8)
+        let scratch = Scratch("corral-churn")
+        defer { scratch.remove() }
+        let directory = scratch.directory
+        let code = scratch.code
+        try scratch.writeCode(app: "def handler(event, context):\n    return 'ok'\n")
         let port = Self.freePort()
         let server = try Server(data: directory, port: port)
         defer { _ = server.stop() }
@@ -392,12 +394,9 @@ import Testing
     @Test("every API request is signed: the first start writes the admin credentials (0600); boto3, the aws CLI, curl --aws-sigv4 and corral's CLI authenticate; every refusal in AWS's shape")
     func authentication() throws {
         let python = try Self.gate()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("corral-auth-\(UUID().uuidString)").path
-        defer {
-            if let all = FileManager.default.enumerator(atPath: directory) { while let n = all.nextObject() as? String { chmod(directory + "/" + n, 0o755) } }
-            for path in [directory, directory + ".log", directory + ".yaml"] { try? FileManager.default.removeItem(atPath: path) }
-            Self.removeCgroupParent()
-        }
+        let scratch = Scratch("corral-auth")
+        defer { scratch.remove() }
+        let directory = scratch.directory
         let port = Self.freePort()
         let server = try Server(data: directory, port: port)
         defer { _ = server.stop() }
@@ -452,15 +451,11 @@ import Testing
     @Test("corral admin: tenants and keys; a tenant's root key, a CI key limited by its policy, revocation, the audit log")
     func administration() throws {
         _ = try Self.gate()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("corral-admin-\(UUID().uuidString)").path
-        let code = directory + "-code"
-        defer {
-            if let all = FileManager.default.enumerator(atPath: directory) { while let n = all.nextObject() as? String { chmod(directory + "/" + n, 0o755) } }
-            for path in [directory, code, directory + ".log", directory + ".yaml"] { try? FileManager.default.removeItem(atPath: path) }
-            Self.removeCgroupParent()
-        }
-        try FileManager.default.createDirectory(atPath: code, withIntermediateDirectories: true)
-        try "def handler(event, context):\n    return 'hello'\n".write(toFile: code + "/app.py", atomically: true, encoding: .utf8)
+        let scratch = Scratch("corral-admin")
+        defer { scratch.remove() }
+        let directory = scratch.directory
+        let code = scratch.code
+        try scratch.writeCode(app: "def handler(event, context):\n    return 'hello'\n")
         let port = Self.freePort()
         let server = try Server(data: directory, port: port)
         defer { _ = server.stop() }
@@ -532,15 +527,11 @@ import Testing
     @Test("an idle environment is stopped after idleTimeoutSeconds (its sandbox gone), and the next invocation starts cold")
     func idleEnvironmentsAreReaped() throws {
         _ = try Self.gate()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("corral-idle-\(UUID().uuidString)").path
-        let code = directory + "-code"
-        defer {
-            if let all = FileManager.default.enumerator(atPath: directory) { while let n = all.nextObject() as? String { chmod(directory + "/" + n, 0o755) } }
-            for path in [directory, code, directory + ".log", directory + ".yaml"] { try? FileManager.default.removeItem(atPath: path) }
-            Self.removeCgroupParent()
-        }
-        try FileManager.default.createDirectory(atPath: code, withIntermediateDirectories: true)
-        try "def handler(event, context):\n    print('handled', event)\n    return 'ok'\n".write(toFile: code + "/app.py", atomically: true, encoding: .utf8)
+        let scratch = Scratch("corral-idle")
+        defer { scratch.remove() }
+        let directory = scratch.directory
+        let code = scratch.code
+        try scratch.writeCode(app: "def handler(event, context):\n    print('handled', event)\n    return 'ok'\n")
         let port = Self.freePort()
         let server = try Server(data: directory, port: port, settings: "idleTimeoutSeconds: 1\n")
         defer { _ = server.stop() }
@@ -581,12 +572,9 @@ import Testing
     @Test("the warm pool through boto3: reserved concurrency throttles, provisioned environments are ready first and replaced, capacity evicts and queues, fresh mode, status and metrics")
     func warmPool() throws {
         let python = try Self.gate()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("corral-pool-\(UUID().uuidString)").path
-        defer {
-            if let all = FileManager.default.enumerator(atPath: directory) { while let n = all.nextObject() as? String { chmod(directory + "/" + n, 0o755) } }
-            for path in [directory, directory + ".log", directory + ".yaml"] { try? FileManager.default.removeItem(atPath: path) }
-            Self.removeCgroupParent()
-        }
+        let scratch = Scratch("corral-pool")
+        defer { scratch.remove() }
+        let directory = scratch.directory
         let port = Self.freePort()
         let server = try Server(data: directory, port: port, settings: "capacityMemoryMB: 640\ncapacityEnvironments: 5\nqueueTimeoutSeconds: 2\n")
         let seen: [String: Any]
