@@ -14,11 +14,14 @@ public struct Authorizer: Sendable {
     }
 
     /// Throws AccessDeniedException unless `caller` may perform `action` on `resource` (an ARN, or `*`).
-    public func authorize(_ caller: Caller, action: String, resource: String) throws(LambdaError) {
-        // A tenant's root key without a policy of its own may do anything in its own account, which is
-        // where every resource of a request lies (names elsewhere are not found first): the evaluator
-        // would say so too, after building a context for nothing. The decision is audited all the same.
-        if caller.identityPolicy == nil, caller.principalARN.hasSuffix(":root") {
+    /// `resourceAccount` is the caller's own unless given; `resourcePolicy` is the resource's, if any
+    /// (another account's function is reachable only through one).
+    public func authorize(_ caller: Caller, action: String, resource: String, resourceAccount: String? = nil,
+                          resourcePolicy: NamedPolicy? = nil) throws(LambdaError) {
+        let owner = resourceAccount ?? caller.account
+        // A tenant's root key without a policy of its own may do anything in its own account: the
+        // evaluator would say so too, after building a context for nothing. Audited all the same.
+        if caller.identityPolicy == nil, caller.principalARN.hasSuffix(":root"), owner == caller.account {
             audit?.record(AuditLog.Entry(time: now(), principal: caller.principalARN, accessKeyID: caller.accessKeyID, action: action,
                                          resource: resource, decision: Decision(effect: .allow)))
             return
@@ -34,9 +37,9 @@ public struct Authorizer: Sendable {
         }
         if resource.hasPrefix("arn:aws:lambda:") { context.functionArn = resource }
         let request = AuthorizationRequest(principal: principal, action: action, resource: resource,
-                                           resourceAccount: caller.account, context: context)
+                                           resourceAccount: owner, context: context)
         let identity = caller.identityPolicy.map { [NamedPolicy.identity("identity policy of key \(caller.accessKeyID ?? "-")", $0)] } ?? []
-        let decision = PolicyEvaluator.evaluate(request, identityPolicies: identity, resourcePolicy: nil)
+        let decision = PolicyEvaluator.evaluate(request, identityPolicies: identity, resourcePolicy: resourcePolicy)
         audit?.record(AuditLog.Entry(time: time, principal: caller.principalARN, accessKeyID: caller.accessKeyID, action: action,
                                      resource: resource, decision: decision))
         if let message = decision.accessDeniedMessage(for: request) {

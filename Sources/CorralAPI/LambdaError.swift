@@ -1,5 +1,6 @@
 import CorralCode
 import CorralFunctions
+import CorralPolicy
 import CorralPool
 import CorralRuntime
 import CorralStore
@@ -91,6 +92,13 @@ public struct LambdaError: Error, Equatable, Sendable, CustomStringConvertible {
             case let .preconditionFailed(message): return .preconditionFailed(message)
             case let .invalid(message): return .invalidParameter(message)
             case .database: return .service("The service failed to store the request; try again")
+            }
+        case let error as PolicyError:
+            switch error.kind {
+            case .duplicateStatementId: return .conflict(error.message)
+            case .statementNotFound: return .notFound(error.message)
+            case .policyLengthExceeded: return LambdaError(status: 400, type: "PolicyLengthExceededException", message: error.message)
+            case .invalidParameter, .malformedPolicy: return .invalidParameter(error.description)
             }
         case let error as CodePackageError:
             switch error {

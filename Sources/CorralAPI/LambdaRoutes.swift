@@ -1,3 +1,5 @@
+import CorralFunctions
+import CorralPolicy
 import CorralRuntime
 import Foundation
 import HTTPTypes
@@ -82,10 +84,11 @@ public struct LambdaRoutes: Sendable {
         functions.post(":name/invocations") { request, context in
             var request = request
             let caller = try await authenticate(&request)
-            try authorize(caller, "lambda:InvokeFunction", function: try name(context), qualifier: request.uri.queryParameters.get("Qualifier"))
+            // Another account's function, named by its ARN, runs there if its resource policy allows.
+            let owner = try authorizeInvoke(caller, function: try name(context), qualifier: request.uri.queryParameters.get("Qualifier"))
             let headers = request.headers
             let payload = try await body(request, limit: invocationPayloadLimit + 1)
-            let reply = try await service.invoke(caller, name(context), qualifier: request.uri.queryParameters.get("Qualifier"),
+            let reply = try await service.invoke(owner, name(context), qualifier: request.uri.queryParameters.get("Qualifier"),
                                                  invocationType: headers[LambdaHeaders.invocationType], logType: headers[LambdaHeaders.logType],
                                                  clientContext: headers[LambdaHeaders.clientContext], payload: payload)
             var fields = HTTPFields()
@@ -137,6 +140,30 @@ public struct LambdaRoutes: Sendable {
             let caller = try await authenticate(&request)
             try authorize(caller, "lambda:DeleteAlias", function: try name(context), qualifier: try parameter(context, "alias"))
             try await service.deleteAlias(caller, name(context), alias: parameter(context, "alias"))
+            return Response(status: .noContent)
+        }
+        // The function's resource policy: AddPermission, GetPolicy, RemovePermission.
+        functions.post(":name/policy") { request, context in
+            var request = request
+            let caller = try await authenticate(&request)
+            let qualifier = request.uri.queryParameters.get("Qualifier")
+            try authorize(caller, "lambda:AddPermission", function: try name(context), qualifier: qualifier)
+            return try await json(201, service.addPermission(caller, name(context), qualifier: qualifier, body(request)))
+        }
+        functions.get(":name/policy") { request, context in
+            var request = request
+            let caller = try await authenticate(&request)
+            let qualifier = request.uri.queryParameters.get("Qualifier")
+            try authorize(caller, "lambda:GetPolicy", function: try name(context), qualifier: qualifier)
+            return try json(200, service.getPolicy(caller, name(context), qualifier: qualifier))
+        }
+        functions.delete(":name/policy/:sid") { request, context in
+            var request = request
+            let caller = try await authenticate(&request)
+            let query = request.uri.queryParameters
+            try authorize(caller, "lambda:RemovePermission", function: try name(context), qualifier: query.get("Qualifier"))
+            try service.removePermission(caller, name(context), statementId: parameter(context, "sid"), qualifier: query.get("Qualifier"),
+                                         revisionID: query.get("RevisionId"))
             return Response(status: .noContent)
         }
         // Reserved concurrency: Put and Delete on 2017-10-31, Get on 2019-09-30 (as botocore's model has it).
@@ -230,6 +257,36 @@ public struct LambdaRoutes: Sendable {
             resource = "arn:aws:lambda:\(caller.region):\(caller.account):function:\(reference.name)" + (reference.qualifier.map { ":" + $0 } ?? "")
         }
         try authorizer.authorize(caller, action: action, resource: resource)
+    }
+
+    /// Authorizes an Invoke and returns whom it runs as: the caller, or for another account's function
+    /// named by its full or partial ARN, the caller acting in that account, when the function's resource
+    /// policy (AddPermission) allows it and the caller's own policy does too. Otherwise, for another
+    /// account, 404 as if the function did not exist: a tenant learns nothing of others' functions.
+    private func authorizeInvoke(_ caller: Caller, function: String, qualifier: String?) throws -> Caller {
+        let reference: FunctionReference
+        do {
+            reference = try FunctionReference.parse(function).qualified(by: qualifier)
+        } catch {
+            throw LambdaError.from(error)
+        }
+        guard let owner = reference.account, owner != caller.account, let authorizer else {
+            try authorize(caller, "lambda:InvokeFunction", function: function, qualifier: qualifier)
+            return caller
+        }
+        let notFound = LambdaError.notFound("Function not found: \(function)")
+        guard reference.region == nil || reference.region == caller.region,
+              let policy = service.resourcePolicy(account: owner, function: reference.name, qualifier: reference.qualifier) else { throw notFound }
+        let arn = FunctionARN(region: caller.region, account: owner, name: reference.name, qualifier: reference.qualifier).description
+        do {
+            try authorizer.authorize(caller, action: "lambda:InvokeFunction", resource: arn, resourceAccount: owner,
+                                     resourcePolicy: NamedPolicy.resource("resource policy of \(arn)", policy))
+        } catch {
+            throw notFound
+        }
+        var acting = caller
+        acting.account = owner
+        return acting
     }
 
     /// CreateFunction's FunctionName, from the body (the resource it creates), if it has one.

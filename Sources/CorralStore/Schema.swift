@@ -74,6 +74,17 @@ enum Schema {
             }
             try db.create(index: "accessKeyAccount", on: "accessKey", columns: ["account"])
         }
+        migrator.registerMigration("v4: function resource policies") { db in
+            try db.create(table: "functionPolicy") { t in
+                t.column("account", .text).notNull()
+                t.column("function", .text).notNull()
+                t.column("qualifier", .text).notNull()          // "" for the unqualified function
+                t.column("policy", .text).notNull()             // GetPolicy's JSON document
+                t.column("revisionID", .text).notNull()
+                t.primaryKey(["account", "function", "qualifier"])
+                t.foreignKey(["account", "function"], references: "function", onDelete: .cascade)
+            }
+        }
         return migrator
     }
 }

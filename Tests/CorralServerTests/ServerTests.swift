@@ -73,6 +73,12 @@ import Testing
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
+    /// The newest python3.N this host has (what the server's catalog offers).
+    enum RuntimeCatalogProbe {
+        static let python: String? = ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/bin")) ?? [])
+            .filter { $0.hasPrefix("python3.") && Int($0.dropFirst(8)) != nil }.sorted { Int($0.dropFirst(8))! < Int($1.dropFirst(8))! }.last
+    }
+
     /// A test's scratch paths: DIR (the server's data), DIR-code, DIR.log, DIR.yaml beside it. `remove()`
     /// deletes them all (the data directory holds 0555 code trees: made writable first) and the test
     /// server's cgroup parent.
@@ -522,6 +528,37 @@ import Testing
         let keys = try Self.run([Self.binary, "admin", "key", "list", "--tenant", "acme"] + data)
         #expect(keys.output.contains(keyID) && keys.output.contains("Revoked"), "\(keys)")
         #expect(!keys.output.contains(ciKey["secretAccessKey"] as? String ?? "-"), "secrets are never listed")
+    }
+
+    @Test("AddPermission lets another tenant invoke a function by its ARN; GetPolicy shows Lambda's document; without it, 404")
+    func resourcePolicies() throws {
+        let python = try Self.gate()
+        let scratch = Scratch("corral-permissions")
+        defer { scratch.remove() }
+        let port = Self.freePort()
+        let server = try Server(data: scratch.directory, port: port)
+        defer { _ = server.stop() }
+        let created = try Self.run([Self.binary, "admin", "tenant", "create", "bravo", "--json", "--data", scratch.directory])
+        let bravo = try #require(try JSONSerialization.jsonObject(with: Data(created.output.utf8)) as? [String: String], "\(created)")
+        let runtime = try #require(RuntimeCatalogProbe.python)
+        let result = try Self.run(["/usr/bin/env", "B_KEY=\(bravo["accessKeyId"] ?? "")", "B_SECRET=\(bravo["secretAccessKey"] ?? "")",
+                                   "B_ACCOUNT=\(bravo["accountId"] ?? "")", "PY_RUNTIME=\(runtime)", python, Self.scenario,
+                                   "http://127.0.0.1:\(port)", "permissions"])
+        let seen = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any], "\(result)")
+        let arn = try #require(seen["arn"] as? String)
+        #expect(seen["before"] as? String == "ResourceNotFoundException", "\(seen)")
+        #expect(seen["after"] as? [String: String] == ["from": arn], "\(seen)")
+        #expect(seen["private"] as? String == "ResourceNotFoundException", "\(seen)")
+        #expect(seen["otherGet"] as? String == "ResourceNotFoundException", "only Invoke crosses accounts, and only where allowed: \(seen)")
+        #expect(seen["removed"] as? String == "ResourceNotFoundException", "\(seen)")
+        let statement = try #require(seen["statement"] as? [String: Any])
+        #expect(statement["Sid"] as? String == "b-invoke" && statement["Effect"] as? String == "Allow" && statement["Resource"] as? String == arn)
+        #expect(statement["Principal"] as? [String: String] == ["AWS": "arn:aws:iam::\(bravo["accountId"] ?? ""):root"], "\(statement)")
+        #expect(statement["Action"] as? String == "lambda:InvokeFunction")
+        let policy = try #require(seen["policy"] as? [String: Any])
+        #expect(policy["Version"] as? String == "2012-10-17" && policy["Id"] as? String == "default" && (policy["Statement"] as? [Any])?.count == 1)
+        #expect(seen["duplicate"] as? String == "ResourceConflictException" && seen["latest"] as? String == "InvalidParameterValueException", "\(seen)")
+        #expect(seen["noPolicy"] as? String == "ResourceNotFoundException", "\(seen)")
     }
 
     @Test("an idle environment is stopped after idleTimeoutSeconds (its sandbox gone), and the next invocation starts cold")

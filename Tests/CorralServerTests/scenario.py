@@ -330,6 +330,42 @@ elif phase == "auth":
     seen["ping"] = urllib.request.urlopen(endpoint + "/corral/ping", timeout=30).read().decode()
     seen["signed"] = client.list_functions()["ResponseMetadata"]["HTTPStatusCode"]
     seen["statusSigned"] = "functions" in json.loads(signed_get("/corral/status"))
+elif phase == "permissions":
+    # Tenant B (its root key in B_KEY/B_SECRET) may invoke the admin tenant's "shared" function only once
+    # AddPermission names B's account, and never sees "private"; the policy reads back as Lambda shows it.
+    other = boto3.client("lambda", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id=os.environ["B_KEY"],
+                         aws_secret_access_key=os.environ["B_SECRET"], config=botocore.config.Config(retries={"max_attempts": 0}))
+    code = zip_of({"app.py": b"def handler(event, context):\n    return {'from': context.invoked_function_arn}\n"})
+    arns = {}
+    for name in ("shared", "private"):
+        arns[name] = client.create_function(FunctionName=name, Runtime=os.environ["PY_RUNTIME"], Role=ROLE, Handler="app.handler",
+                                            Code={"ZipFile": code})["FunctionArn"]
+    def other_invoke(name):
+        try:
+            r = other.invoke(FunctionName=arns[name], Payload=b"{}")
+            return json.loads(r["Payload"].read())
+        except botocore.exceptions.ClientError as e:
+            return e.response["Error"]["Code"]
+    seen["before"] = other_invoke("shared")
+    added = client.add_permission(FunctionName="shared", StatementId="b-invoke", Action="lambda:InvokeFunction",
+                                  Principal=os.environ["B_ACCOUNT"])
+    seen["statement"] = json.loads(added["Statement"])
+    seen["policy"] = json.loads(client.get_policy(FunctionName="shared")["Policy"])
+    seen["duplicate"] = error_class(lambda: client.add_permission(FunctionName="shared", StatementId="b-invoke",
+                                                                  Action="lambda:InvokeFunction", Principal="*"))
+    seen["latest"] = error_class(lambda: client.add_permission(FunctionName="shared", StatementId="x", Qualifier="$LATEST",
+                                                               Action="lambda:InvokeFunction", Principal="*"))
+    seen["after"] = other_invoke("shared")
+    seen["private"] = other_invoke("private")
+    try:
+        other.get_function(FunctionName=arns["shared"])
+        seen["otherGet"] = None
+    except botocore.exceptions.ClientError as e:
+        seen["otherGet"] = e.response["Error"]["Code"]
+    client.remove_permission(FunctionName="shared", StatementId="b-invoke")
+    seen["removed"] = other_invoke("shared")
+    seen["noPolicy"] = error_class(lambda: client.get_policy(FunctionName="shared"))
+    seen["arn"] = arns["shared"]
 elif phase == "drain-setup":
     client.create_function(FunctionName="sleeper", Runtime="python3.11", Role=ROLE, Handler="app.handler", Timeout=10,
                            Code={"ZipFile": zip_of({"app.py": b"import time\ndef handler(e, c):\n    time.sleep(2)\n    return 'done'\n"})})
