@@ -32,6 +32,7 @@ public struct Authorizer: Sendable {
         context.setRequestTime(time)
         context.principalAccount = caller.account
         context.principalArn = caller.principalARN
+        if let address = caller.sourceIP { context.sourceIp = address }
         if let user = caller.principalARN.split(separator: "/", maxSplits: 1).dropFirst().first, caller.principalARN.contains(":user/") {
             context.username = String(user)
         }

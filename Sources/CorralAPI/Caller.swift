@@ -13,6 +13,8 @@ public struct Caller: Equatable, Sendable {
     /// The key's identity policy. A root key needs none (it may do anything in its account); a user key
     /// without one may do nothing.
     public var identityPolicy: PolicyDocument?
+    /// The client's IP address (aws:SourceIp), when the transport tells it.
+    public var sourceIP: String?
 
     public init(account: String, region: String, principalARN: String? = nil, accessKeyID: String? = nil, identityPolicy: PolicyDocument? = nil) {
         self.account = account

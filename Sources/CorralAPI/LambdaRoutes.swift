@@ -35,55 +35,55 @@ public struct LambdaRoutes: Sendable {
     public func register<Context: RequestContext>(on router: Router<Context>, logger: Logger) {
         router.add(middleware: LambdaErrorMiddleware<Context>(logger: logger))
         let functions = router.group("2015-03-31/functions")
-        functions.post { request, _ in
+        functions.post { request, context in
             var request = request
-            let caller = try await authenticate(&request)
+            let caller = try await authenticate(&request).at(context)
             let bytes = try await body(request)
             // On the function it would create; a body without a readable name is refused by the service.
             try authorize(caller, "lambda:CreateFunction", function: createdName(bytes))
             return try await json(201, service.createFunction(caller, bytes))
         }
-        functions.get { request, _ in
+        functions.get { request, context in
             var request = request
-            let caller = try await authenticate(&request)
+            let caller = try await authenticate(&request).at(context)
             try authorize(caller, "lambda:ListFunctions")
             let query = request.uri.queryParameters
             return try json(200, service.listFunctions(caller, marker: query.get("Marker"), maxItems: query.get("MaxItems")))
         }
         functions.get(":name") { request, context in
             var request = request
-            let caller = try await authenticate(&request)
+            let caller = try await authenticate(&request).at(context)
             try authorize(caller, "lambda:GetFunction", function: try name(context), qualifier: request.uri.queryParameters.get("Qualifier"))
             return try json(200, service.getFunction(caller, name(context), qualifier: request.uri.queryParameters.get("Qualifier")))
         }
         functions.delete(":name") { request, context in
             var request = request
-            let caller = try await authenticate(&request)
+            let caller = try await authenticate(&request).at(context)
             try authorize(caller, "lambda:DeleteFunction", function: try name(context), qualifier: request.uri.queryParameters.get("Qualifier"))
             try await service.deleteFunction(caller, name(context), qualifier: request.uri.queryParameters.get("Qualifier"))
             return Response(status: .noContent)
         }
         functions.get(":name/configuration") { request, context in
             var request = request
-            let caller = try await authenticate(&request)
+            let caller = try await authenticate(&request).at(context)
             try authorize(caller, "lambda:GetFunctionConfiguration", function: try name(context), qualifier: request.uri.queryParameters.get("Qualifier"))
             return try json(200, service.getFunctionConfiguration(caller, name(context), qualifier: request.uri.queryParameters.get("Qualifier")))
         }
         functions.put(":name/configuration") { request, context in
             var request = request
-            let caller = try await authenticate(&request)
+            let caller = try await authenticate(&request).at(context)
             try authorize(caller, "lambda:UpdateFunctionConfiguration", function: try name(context), qualifier: nil)
             return try await json(200, service.updateFunctionConfiguration(caller, name(context), body(request)))
         }
         functions.put(":name/code") { request, context in
             var request = request
-            let caller = try await authenticate(&request)
+            let caller = try await authenticate(&request).at(context)
             try authorize(caller, "lambda:UpdateFunctionCode", function: try name(context), qualifier: nil)
             return try await json(200, service.updateFunctionCode(caller, name(context), body(request)))
         }
         functions.post(":name/invocations") { request, context in
             var request = request
-            let caller = try await authenticate(&request)
+            let caller = try await authenticate(&request).at(context)
             // Another account's function, named by its ARN, runs there if its resource policy allows.
             let owner = try authorizeInvoke(caller, function: try name(context), qualifier: request.uri.queryParameters.get("Qualifier"))
             let headers = request.headers
@@ -98,26 +98,26 @@ public struct LambdaRoutes: Sendable {
         }
         functions.post(":name/versions") { request, context in
             var request = request
-            let caller = try await authenticate(&request)
+            let caller = try await authenticate(&request).at(context)
             try authorize(caller, "lambda:PublishVersion", function: try name(context), qualifier: nil)
             return try await json(201, service.publishVersion(caller, name(context), body(request)))
         }
         functions.get(":name/versions") { request, context in
             var request = request
-            let caller = try await authenticate(&request)
+            let caller = try await authenticate(&request).at(context)
             try authorize(caller, "lambda:ListVersionsByFunction", function: try name(context), qualifier: nil)
             let query = request.uri.queryParameters
             return try json(200, service.listVersions(caller, name(context), marker: query.get("Marker"), maxItems: query.get("MaxItems")))
         }
         functions.post(":name/aliases") { request, context in
             var request = request
-            let caller = try await authenticate(&request)
+            let caller = try await authenticate(&request).at(context)
             try authorize(caller, "lambda:CreateAlias", function: try name(context), qualifier: nil)
             return try await json(201, service.createAlias(caller, name(context), body(request)))
         }
         functions.get(":name/aliases") { request, context in
             var request = request
-            let caller = try await authenticate(&request)
+            let caller = try await authenticate(&request).at(context)
             try authorize(caller, "lambda:ListAliases", function: try name(context), qualifier: nil)
             let query = request.uri.queryParameters
             return try json(200, service.listAliases(caller, name(context), functionVersion: query.get("FunctionVersion"),
@@ -125,19 +125,19 @@ public struct LambdaRoutes: Sendable {
         }
         functions.get(":name/aliases/:alias") { request, context in
             var request = request
-            let caller = try await authenticate(&request)
+            let caller = try await authenticate(&request).at(context)
             try authorize(caller, "lambda:GetAlias", function: try name(context), qualifier: try parameter(context, "alias"))
             return try json(200, service.getAlias(caller, name(context), alias: parameter(context, "alias")))
         }
         functions.put(":name/aliases/:alias") { request, context in
             var request = request
-            let caller = try await authenticate(&request)
+            let caller = try await authenticate(&request).at(context)
             try authorize(caller, "lambda:UpdateAlias", function: try name(context), qualifier: try parameter(context, "alias"))
             return try await json(200, service.updateAlias(caller, name(context), alias: parameter(context, "alias"), body(request)))
         }
         functions.delete(":name/aliases/:alias") { request, context in
             var request = request
-            let caller = try await authenticate(&request)
+            let caller = try await authenticate(&request).at(context)
             try authorize(caller, "lambda:DeleteAlias", function: try name(context), qualifier: try parameter(context, "alias"))
             try await service.deleteAlias(caller, name(context), alias: parameter(context, "alias"))
             return Response(status: .noContent)
@@ -145,21 +145,21 @@ public struct LambdaRoutes: Sendable {
         // The function's resource policy: AddPermission, GetPolicy, RemovePermission.
         functions.post(":name/policy") { request, context in
             var request = request
-            let caller = try await authenticate(&request)
+            let caller = try await authenticate(&request).at(context)
             let qualifier = request.uri.queryParameters.get("Qualifier")
             try authorize(caller, "lambda:AddPermission", function: try name(context), qualifier: qualifier)
             return try await json(201, service.addPermission(caller, name(context), qualifier: qualifier, body(request)))
         }
         functions.get(":name/policy") { request, context in
             var request = request
-            let caller = try await authenticate(&request)
+            let caller = try await authenticate(&request).at(context)
             let qualifier = request.uri.queryParameters.get("Qualifier")
             try authorize(caller, "lambda:GetPolicy", function: try name(context), qualifier: qualifier)
             return try json(200, service.getPolicy(caller, name(context), qualifier: qualifier))
         }
         functions.delete(":name/policy/:sid") { request, context in
             var request = request
-            let caller = try await authenticate(&request)
+            let caller = try await authenticate(&request).at(context)
             let query = request.uri.queryParameters
             try authorize(caller, "lambda:RemovePermission", function: try name(context), qualifier: query.get("Qualifier"))
             try service.removePermission(caller, name(context), statementId: parameter(context, "sid"), qualifier: query.get("Qualifier"),
@@ -169,20 +169,20 @@ public struct LambdaRoutes: Sendable {
         // Reserved concurrency: Put and Delete on 2017-10-31, Get on 2019-09-30 (as botocore's model has it).
         router.put("2017-10-31/functions/:name/concurrency") { request, context in
             var request = request
-            let caller = try await authenticate(&request)
+            let caller = try await authenticate(&request).at(context)
             try authorize(caller, "lambda:PutFunctionConcurrency", function: try name(context), qualifier: nil)
             return try await json(200, service.putFunctionConcurrency(caller, name(context), body(request)))
         }
         router.delete("2017-10-31/functions/:name/concurrency") { request, context in
             var request = request
-            let caller = try await authenticate(&request)
+            let caller = try await authenticate(&request).at(context)
             try authorize(caller, "lambda:DeleteFunctionConcurrency", function: try name(context), qualifier: nil)
             try await service.deleteFunctionConcurrency(caller, name(context))
             return Response(status: .noContent)
         }
         router.get("2019-09-30/functions/:name/concurrency") { request, context in
             var request = request
-            let caller = try await authenticate(&request)
+            let caller = try await authenticate(&request).at(context)
             try authorize(caller, "lambda:GetFunctionConcurrency", function: try name(context), qualifier: nil)
             return try json(200, service.getFunctionConcurrency(caller, name(context)))
         }
@@ -190,14 +190,14 @@ public struct LambdaRoutes: Sendable {
         let provisioned = router.group("2019-09-30/functions/:name/provisioned-concurrency")
         provisioned.put { request, context in
             var request = request
-            let caller = try await authenticate(&request)
+            let caller = try await authenticate(&request).at(context)
             try authorize(caller, "lambda:PutProvisionedConcurrencyConfig", function: try name(context), qualifier: request.uri.queryParameters.get("Qualifier"))
             return try await json(202, service.putProvisionedConcurrency(caller, name(context), qualifier: request.uri.queryParameters.get("Qualifier"),
                                                                  body(request)))
         }
         provisioned.get { request, context in
             var request = request
-            let caller = try await authenticate(&request)
+            let caller = try await authenticate(&request).at(context)
             let listing = request.uri.queryParameters.get("List") != nil && request.uri.queryParameters.get("Qualifier") == nil
             try authorize(caller, listing ? "lambda:ListProvisionedConcurrencyConfigs" : "lambda:GetProvisionedConcurrencyConfig", function: try name(context), qualifier: request.uri.queryParameters.get("Qualifier"))
             let query = request.uri.queryParameters
@@ -208,7 +208,7 @@ public struct LambdaRoutes: Sendable {
         }
         provisioned.delete { request, context in
             var request = request
-            let caller = try await authenticate(&request)
+            let caller = try await authenticate(&request).at(context)
             try authorize(caller, "lambda:DeleteProvisionedConcurrencyConfig", function: try name(context), qualifier: request.uri.queryParameters.get("Qualifier"))
             try await service.deleteProvisionedConcurrency(caller, name(context), qualifier: request.uri.queryParameters.get("Qualifier"))
             return Response(status: .noContent)
@@ -221,7 +221,7 @@ public struct LambdaRoutes: Sendable {
         // A function's log (its output and START/END/REPORT lines): ?tail=BYTES for the end only.
         router.get("corral/functions/:name/logs") { request, context in
             var request = request
-            let caller = try await authenticate(&request)
+            let caller = try await authenticate(&request).at(context)
             try authorize(caller, "lambda:GetFunction", function: try name(context), qualifier: nil)
             let reference = try service.reference(caller, name(context), qualifier: nil)
             _ = try service.resolve(caller, reference.name, qualifier: nil)

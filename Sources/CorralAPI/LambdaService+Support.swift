@@ -34,6 +34,20 @@ extension LambdaService {
         }
     }
 
+    /// The tenant's function-count and code-storage quotas, for `functions` more functions and `codeBytes`
+    /// more bytes of code (400: InvalidParameterValueException, CodeStorageExceededException).
+    func checkUsage(_ caller: Caller, addingFunctions newFunctions: Int = 0, codeBytes: Int) throws(LambdaError) {
+        guard let quotas = quotas(caller.account) else { return }
+        let usage = try call { () throws(StoreError) in try functions.usage(account: caller.account) }
+        if newFunctions > 0, usage.functions + newFunctions > quotas.functions {
+            throw .invalidParameter("This account's quota of \(quotas.functions) functions is reached")
+        }
+        if usage.codeBytes + codeBytes > quotas.codeStorageBytes {
+            throw LambdaError(status: 400, type: "CodeStorageExceededException",
+                              message: "Code storage limit exceeded: \(usage.codeBytes + codeBytes) bytes over this account's quota of \(quotas.codeStorageBytes)")
+        }
+    }
+
     /// The settings' own rules, this host's runtimes, and the caller's tenant quotas (400 above them).
     func validate(_ settings: FunctionSettings, for caller: Caller) throws(LambdaError) {
         do {

@@ -56,6 +56,7 @@ public final class LambdaService: Sendable {
         try validate(settings, for: caller)
         let package = try storeCode(zipFile: request.code?.zipFile, s3Bucket: request.code?.s3Bucket, imageUri: request.code?.imageUri)
         do {
+            try checkUsage(caller, addingFunctions: 1, codeBytes: package.size * (request.publish == true ? 2 : 1))
             let created = try functions.createFunction(account: caller.account, name: reference.name, settings: settings,
                                                        code: package, publish: request.publish ?? false)
             // CreateFunction answers with $LATEST's configuration, or version 1's when published.
@@ -101,6 +102,7 @@ public final class LambdaService: Sendable {
         let package = try storeCode(zipFile: request.zipFile, s3Bucket: request.s3Bucket, imageUri: request.imageUri)
         let updated: FunctionVersion
         do {
+            try checkUsage(caller, codeBytes: package.size - current.code.size + (request.publish == true ? package.size : 0))
             updated = try functions.updateCode(account: caller.account, name: reference.name, code: package, revisionID: request.revisionId)
         } catch {
             dropUnusedCode([package.digest])
@@ -179,6 +181,7 @@ public final class LambdaService: Sendable {
         let request = try LambdaJSON.decode(PublishVersionRequest.self, from: body)
         let reference = try reference(caller, name, qualifier: nil)
         if let description = request.description, description.count > 256 { throw .invalidParameter("Description is longer than 256 characters") }
+        try checkUsage(caller, codeBytes: try resolve(caller, name, qualifier: nil).code.size)
         let published = try call { () throws(StoreError) in
             try functions.publishVersion(account: caller.account, name: reference.name, codeSha256: request.codeSha256,
                                          revisionID: request.revisionId, description: request.description)

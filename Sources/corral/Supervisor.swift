@@ -15,7 +15,7 @@ import Logging
 final class Supervisor {
     let launcher: SandboxLauncher
     let invoker: Invoker
-    let router: Router<BasicRequestContext>
+    let router: Router<CorralRequestContext>
     /// /metrics alone, for a listener of its own (the `metrics: HOST:PORT` setting).
     let metricsRouter: Router<BasicRequestContext>
     let metrics = CorralMetrics()
@@ -61,7 +61,7 @@ final class Supervisor {
         service = LambdaService(functions: store, code: code, publicURL: publicURL, invoker: invoker,
                                 quotas: { account in try? tenantStore.tenant(account).quotas },
                                 availableRuntimes: { catalog.identifiers })
-        router = Router()
+        router = Router(context: CorralRequestContext.self)
         let tenants = self.tenants
         let authenticator = Authenticator { id in try tenants.activeKey(id) }
         let authenticate: Authenticate = { request in try await authenticator.authenticate(&request) }

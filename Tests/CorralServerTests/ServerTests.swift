@@ -502,6 +502,15 @@ import Testing
         #expect(invoked.status == 0 && invoked.output.contains("hello"), "\(invoked)")
         let listed = try cli(ciKey, ["functions"])
         #expect(listed.status == 1 && listed.errors.contains("AccessDeniedException") && listed.errors.contains("user/ci is not authorized to perform: lambda:ListFunctions"), "\(listed)")
+        // aws:SourceIp is the client's address: a key allowed only from 10.0.0.0/8 is refused from loopback,
+        // one allowed from 127.0.0.0/8 is let in.
+        for (range, allowed) in [("10.0.0.0/8", false), ("127.0.0.0/8", true)] {
+            try #"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": "*", "Condition": {"IpAddress": {"aws:SourceIp": "RANGE"}}}]}"#
+                .replacingOccurrences(of: "RANGE", with: range).write(toFile: policy, atomically: true, encoding: .utf8)
+            let ipKey = json(try Self.run([Self.binary, "admin", "key", "create", "--tenant", "acme", "--user", "net", "--policy", policy, "--json"] + data))
+            let result = try cli(ipKey, ["invoke", "f"])
+            #expect((result.status == 0) == allowed && (allowed || result.errors.contains("AccessDeniedException")), "\(range): \(result)")
+        }
         // A policy that does not parse is refused, saying where.
         try #"{"Version": "2012-10-17", "Statement": [{"Effect": "Allw", "Action": "*", "Resource": "*"}]}"#.write(toFile: policy, atomically: true, encoding: .utf8)
         let bad = try Self.run([Self.binary, "admin", "key", "create", "--tenant", "acme", "--user", "x", "--policy", policy] + data)
@@ -518,6 +527,13 @@ import Testing
         let tooBig = try cli(acme, ["deploy", code, "--name", "big", "--runtime", "python3.11", "--handler", "app.handler", "--memory", "512"])
         #expect(tooBig.status == 1 && tooBig.errors.contains("InvalidParameterValueException") && tooBig.errors.contains("quota of 256 MB"), "\(tooBig)")
         #expect(try cli(acme, ["deploy", code, "--name", "big", "--runtime", "python3.11", "--handler", "app.handler", "--memory", "256"]).status == 0)
+        // acme has two functions now: a third is over a quota of 2; and 10 bytes of code storage refuse any update.
+        _ = try Self.run([Self.binary, "admin", "tenant", "quota", "acme", "--functions", "2", "--code-storage", "10"] + data)
+        let third = try cli(acme, ["deploy", code, "--name", "third", "--runtime", "python3.11", "--handler", "app.handler"])
+        #expect(third.status == 1 && third.errors.contains("quota of 2 functions"), "\(third)")
+        let storage = try cli(acme, ["deploy", code, "--name", "big", "--runtime", "python3.11", "--handler", "app.handler", "--memory", "256", "--env", "CHANGED=1"])
+        #expect(storage.status == 1 && storage.errors.contains("CodeStorageExceededException"), "\(storage)")
+        _ = try Self.run([Self.binary, "admin", "tenant", "quota", "acme", "--functions", "1000", "--code-storage", "1000000000"] + data)
 
         // Revoked, the key is refused (a running server sees it within TenantStore.keyCacheSeconds).
         let keyID = try #require(ciKey["accessKeyId"] as? String)
