@@ -10,18 +10,20 @@ public final class StoreDatabase: Sendable {
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     public init(path: String) throws(StoreError) {
         self.path = path
+        // The file is made 0600 before SQLite opens it; SQLite gives its -wal and -shm files the database
+        // file's mode. (Not umask: it is the whole process's, and would make other threads' files 0600 too.)
+        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+        if fd >= 0 { close(fd) }
         do {
             var configuration = Configuration()
             configuration.foreignKeysEnabled = true
-            // Files SQLite creates (the database, -wal, -shm) are born 0600, whatever the umask.
-            let previous = umask(0o077)
-            defer { umask(previous) }
             pool = try DatabasePool(path: path, configuration: configuration)
             try Schema.migrator.migrate(pool)
         } catch {
             throw .database("cannot open the database at \(path): \(error)")
         }
-        // A database made by an older Corral (before secrets were stored in it) may be wider.
+        // A database made by an older Corral (before secrets were stored in it) may be wider; its -wal and
+        // -shm files were made with its old mode.
         for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
             chmod(path + suffix, 0o600)
         }

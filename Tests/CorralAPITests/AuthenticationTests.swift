@@ -225,7 +225,9 @@ import Testing
         #expect(throws: StoreError.self) { try fixture.tenants.createTenant(name: "carol", account: "123") }
         #expect(throws: StoreError.self) { try fixture.tenants.revokeKey("AKIANOSUCHKEY") }
         // The database holds secrets: only its owner may read it.
-        var info = stat()
-        #expect(stat(fixture.directory + "/corral.sqlite", &info) == 0 && info.st_mode & 0o777 == 0o600)
+        for suffix in ["", "-wal", "-shm"] {
+            var info = stat()
+            #expect(stat(fixture.directory + "/corral.sqlite" + suffix, &info) == 0 && info.st_mode & 0o777 == 0o600, "corral.sqlite\(suffix)")
+        }
     }
 }
