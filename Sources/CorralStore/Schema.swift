@@ -85,6 +85,22 @@ enum Schema {
                 t.foreignKey(["account", "function"], references: "function", onDelete: .cascade)
             }
         }
+        migrator.registerMigration("v5: execution roles and secrets") { db in
+            try db.create(table: "role") { t in
+                t.column("account", .text).notNull().references("tenant", onDelete: .cascade)
+                t.column("name", .text).notNull()
+                t.column("policy", .text).notNull()             // the role's permissions (IAM JSON)
+                t.column("updatedMs", .integer).notNull()
+                t.primaryKey(["account", "name"])
+            }
+            try db.create(table: "secret") { t in
+                t.column("account", .text).notNull().references("tenant", onDelete: .cascade)
+                t.column("name", .text).notNull()
+                t.column("value", .blob).notNull()
+                t.column("updatedMs", .integer).notNull()
+                t.primaryKey(["account", "name"])
+            }
+        }
         return migrator
     }
 }

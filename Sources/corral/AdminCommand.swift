@@ -17,8 +17,10 @@ struct AdminCommand: ParsableCommand {
               corral admin tenant quota acme --concurrency 20 --memory 1024
               corral admin key create --tenant acme --user ci --policy ci-policy.json
               corral admin key revoke AKIA...
+              corral admin role put --tenant acme reader --policy reader.json
+              corral admin secret put --tenant acme db-password --file password.txt
             """,
-        subcommands: [TenantCommand.self, KeyCommand.self, AuditCommand.self])
+        subcommands: [TenantCommand.self, KeyCommand.self, RoleCommand.self, SecretCommand.self, AuditCommand.self])
 
     /// The server's audit log of authorization decisions, in its data directory.
     static let auditFileName = "audit.log"
@@ -263,6 +265,130 @@ struct KeyCommand: ParsableCommand {
             try adminCall {
                 let key = try data.tenants().revokeKey(keyID)
                 print("revoked \(key.id) (\(key.principalARN))")
+            }
+        }
+    }
+}
+
+struct RoleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "role", abstract: "Store a tenant's execution roles (a name and an IAM policy document a function's Role names).",
+        discussion: "Roles are stored and checked here; compiling them into each function's sandbox (fs binds, egress, credentials, secrets) is not done yet.",
+        subcommands: [Put.self, Get.self, List.self, Delete.self])
+
+    struct Put: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create or replace a role from a policy file.")
+        @Option(help: "Tenant name or account id.") var tenant: String
+        @Argument(help: "The role's name (letters, digits, +=,.@_-).") var name: String
+        @Option(help: "A file holding the role's policy (IAM JSON).") var policy: String
+        @OptionGroup var data: DataOptions
+
+        func run() throws {
+            try adminCall {
+                guard let text = try? String(contentsOfFile: policy, encoding: .utf8) else { throw ValidationError("cannot read \(policy)") }
+                _ = try PolicyDocument.parse(text, kind: .identity)
+                let tenants = try data.tenants()
+                let owner = try tenants.tenant(tenant)
+                try tenants.putRole(account: owner.account, name: name, policy: text)
+                print("arn:aws:iam::\(owner.account):role/\(name)")
+            }
+        }
+    }
+
+    struct Get: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print a role's policy document.")
+        @Option(help: "Tenant name or account id.") var tenant: String
+        @Argument(help: "The role's name.") var name: String
+        @OptionGroup var data: DataOptions
+
+        func run() throws {
+            try adminCall {
+                let tenants = try data.tenants()
+                print(try tenants.role(account: try tenants.tenant(tenant).account, name: name))
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List a tenant's roles (their ARNs).")
+        @Option(help: "Tenant name or account id.") var tenant: String
+        @OptionGroup var data: DataOptions
+
+        func run() throws {
+            try adminCall {
+                let tenants = try data.tenants()
+                let account = try tenants.tenant(tenant).account
+                for name in try tenants.roles(account: account) { print("arn:aws:iam::\(account):role/\(name)") }
+            }
+        }
+    }
+
+    struct Delete: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete a role.")
+        @Option(help: "Tenant name or account id.") var tenant: String
+        @Argument(help: "The role's name.") var name: String
+        @OptionGroup var data: DataOptions
+
+        func run() throws {
+            try adminCall {
+                let tenants = try data.tenants()
+                try tenants.deleteRole(account: try tenants.tenant(tenant).account, name: name)
+            }
+        }
+    }
+}
+
+struct SecretCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "secret", abstract: "Store a tenant's secrets (named values a role may grant with secrets:Get).",
+        discussion: "Values are kept in the database (0600) and never printed; putting them into sandboxes under /run/secrets is not done yet.",
+        subcommands: [Put.self, Delete.self, List.self])
+
+    struct Put: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create or replace a secret, from --file or standard input (at most 64 KiB).")
+        @Option(help: "Tenant name or account id.") var tenant: String
+        @Argument(help: "The secret's name (letters, digits, +=,.@_-).") var name: String
+        @Option(help: "A file holding the value (default: standard input).") var file: String?
+        @OptionGroup var data: DataOptions
+
+        func run() throws {
+            try adminCall {
+                let value: Data
+                if let file {
+                    guard let read = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
+                    value = read
+                } else {
+                    value = FileHandle.standardInput.readDataToEndOfFile()
+                }
+                let tenants = try data.tenants()
+                try tenants.putSecret(account: try tenants.tenant(tenant).account, name: name, value: Array(value))
+            }
+        }
+    }
+
+    struct Delete: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete a secret.")
+        @Option(help: "Tenant name or account id.") var tenant: String
+        @Argument(help: "The secret's name.") var name: String
+        @OptionGroup var data: DataOptions
+
+        func run() throws {
+            try adminCall {
+                let tenants = try data.tenants()
+                try tenants.deleteSecret(account: try tenants.tenant(tenant).account, name: name)
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List a tenant's secrets (names only).")
+        @Option(help: "Tenant name or account id.") var tenant: String
+        @OptionGroup var data: DataOptions
+
+        func run() throws {
+            try adminCall {
+                let tenants = try data.tenants()
+                for name in try tenants.secrets(account: try tenants.tenant(tenant).account) { print(name) }
             }
         }
     }

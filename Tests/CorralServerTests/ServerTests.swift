@@ -521,6 +521,22 @@ import Testing
         #expect(audit.status == 0 && audit.output.contains("lambda:ListFunctions") && audit.output.contains("user/ci"), "\(audit)")
         #expect(!audit.output.contains("\"decision\":\"Allow\""), "--denied shows refusals only")
 
+        // Roles and secrets are stored, listed and deleted; a role's policy is checked and read back as put.
+        try #"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "fs:Read", "Resource": "arn:corral:fs:::/srv/data/*"}]}"#
+            .write(toFile: policy, atomically: true, encoding: .utf8)
+        let role = try Self.run([Self.binary, "admin", "role", "put", "--tenant", "acme", "reader", "--policy", policy] + data)
+        #expect(role.status == 0 && role.output.contains("arn:aws:iam::\(account):role/reader"), "\(role)")
+        #expect(try Self.run([Self.binary, "admin", "role", "get", "--tenant", "acme", "reader"] + data).output.contains("arn:corral:fs:::/srv/data/*"))
+        #expect(try Self.run([Self.binary, "admin", "role", "list", "--tenant", "acme"] + data).output.contains("role/reader"))
+        #expect(try Self.run([Self.binary, "admin", "role", "delete", "--tenant", "acme", "reader"] + data).status == 0)
+        #expect(try Self.run([Self.binary, "admin", "role", "get", "--tenant", "acme", "reader"] + data).status == 1, "deleted")
+        try "s3cr3t".write(toFile: policy, atomically: true, encoding: .utf8)
+        #expect(try Self.run([Self.binary, "admin", "secret", "put", "--tenant", "acme", "db-password", "--file", policy] + data).status == 0)
+        let secrets = try Self.run([Self.binary, "admin", "secret", "list", "--tenant", "acme"] + data)
+        #expect(secrets.output == "db-password\n" && !secrets.output.contains("s3cr3t"), "\(secrets)")
+        #expect(try Self.run([Self.binary, "admin", "secret", "delete", "--tenant", "acme", "db-password"] + data).status == 0)
+        #expect(try Self.run([Self.binary, "admin", "secret", "delete", "--tenant", "acme", "db-password"] + data).status == 1, "already gone")
+
         // Quotas are stored, shown, and hold: a function's memory over the tenant's ceiling is refused.
         let quota = try Self.run([Self.binary, "admin", "tenant", "quota", "acme", "--concurrency", "3", "--memory", "256", "--json"] + data)
         #expect(json(quota)["concurrentExecutions"] as? Int == 3 && json(quota)["memorySizeMB"] as? Int == 256, "\(quota)")
