@@ -73,6 +73,18 @@ struct DataOptions: ParsableArguments {
     }
 }
 
+/// `--tenant T` and `--data DIR`: the commands that act on one tenant's things.
+struct TenantOptions: ParsableArguments {
+    @Option(help: "Tenant name or account id.") var tenant: String
+    @OptionGroup var data: DataOptions
+
+    /// The data directory's tenant store and the named tenant (not found: a StoreError).
+    func open() throws -> (store: TenantStore, tenant: Tenant) {
+        let store = try data.tenants()
+        return (store, try store.tenant(tenant))
+    }
+}
+
 /// Prints `object` as sorted, pretty JSON.
 func printJSON(_ object: Any) {
     let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data("{}".utf8)
@@ -278,17 +290,15 @@ struct RoleCommand: ParsableCommand {
 
     struct Put: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create or replace a role from a policy file.")
-        @Option(help: "Tenant name or account id.") var tenant: String
         @Argument(help: "The role's name (letters, digits, +=,.@_-).") var name: String
         @Option(help: "A file holding the role's policy (IAM JSON).") var policy: String
-        @OptionGroup var data: DataOptions
+        @OptionGroup var scope: TenantOptions
 
         func run() throws {
             try adminCall {
                 guard let text = try? String(contentsOfFile: policy, encoding: .utf8) else { throw ValidationError("cannot read \(policy)") }
                 _ = try PolicyDocument.parse(text, kind: .identity)
-                let tenants = try data.tenants()
-                let owner = try tenants.tenant(tenant)
+                let (tenants, owner) = try scope.open()
                 try tenants.putRole(account: owner.account, name: name, policy: text)
                 print("arn:aws:iam::\(owner.account):role/\(name)")
             }
@@ -297,42 +307,38 @@ struct RoleCommand: ParsableCommand {
 
     struct Get: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print a role's policy document.")
-        @Option(help: "Tenant name or account id.") var tenant: String
         @Argument(help: "The role's name.") var name: String
-        @OptionGroup var data: DataOptions
+        @OptionGroup var scope: TenantOptions
 
         func run() throws {
             try adminCall {
-                let tenants = try data.tenants()
-                print(try tenants.role(account: try tenants.tenant(tenant).account, name: name))
+                let (tenants, owner) = try scope.open()
+                print(try tenants.role(account: owner.account, name: name))
             }
         }
     }
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List a tenant's roles (their ARNs).")
-        @Option(help: "Tenant name or account id.") var tenant: String
-        @OptionGroup var data: DataOptions
+        @OptionGroup var scope: TenantOptions
 
         func run() throws {
             try adminCall {
-                let tenants = try data.tenants()
-                let account = try tenants.tenant(tenant).account
-                for name in try tenants.roles(account: account) { print("arn:aws:iam::\(account):role/\(name)") }
+                let (tenants, owner) = try scope.open()
+                for name in try tenants.roles(account: owner.account) { print("arn:aws:iam::\(owner.account):role/\(name)") }
             }
         }
     }
 
     struct Delete: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Delete a role.")
-        @Option(help: "Tenant name or account id.") var tenant: String
         @Argument(help: "The role's name.") var name: String
-        @OptionGroup var data: DataOptions
+        @OptionGroup var scope: TenantOptions
 
         func run() throws {
             try adminCall {
-                let tenants = try data.tenants()
-                try tenants.deleteRole(account: try tenants.tenant(tenant).account, name: name)
+                let (tenants, owner) = try scope.open()
+                try tenants.deleteRole(account: owner.account, name: name)
             }
         }
     }
@@ -346,10 +352,9 @@ struct SecretCommand: ParsableCommand {
 
     struct Put: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create or replace a secret, from --file or standard input (at most 64 KiB).")
-        @Option(help: "Tenant name or account id.") var tenant: String
         @Argument(help: "The secret's name (letters, digits, +=,.@_-).") var name: String
         @Option(help: "A file holding the value (default: standard input).") var file: String?
-        @OptionGroup var data: DataOptions
+        @OptionGroup var scope: TenantOptions
 
         func run() throws {
             try adminCall {
@@ -360,35 +365,33 @@ struct SecretCommand: ParsableCommand {
                 } else {
                     value = FileHandle.standardInput.readDataToEndOfFile()
                 }
-                let tenants = try data.tenants()
-                try tenants.putSecret(account: try tenants.tenant(tenant).account, name: name, value: Array(value))
+                let (tenants, owner) = try scope.open()
+                try tenants.putSecret(account: owner.account, name: name, value: Array(value))
             }
         }
     }
 
     struct Delete: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Delete a secret.")
-        @Option(help: "Tenant name or account id.") var tenant: String
         @Argument(help: "The secret's name.") var name: String
-        @OptionGroup var data: DataOptions
+        @OptionGroup var scope: TenantOptions
 
         func run() throws {
             try adminCall {
-                let tenants = try data.tenants()
-                try tenants.deleteSecret(account: try tenants.tenant(tenant).account, name: name)
+                let (tenants, owner) = try scope.open()
+                try tenants.deleteSecret(account: owner.account, name: name)
             }
         }
     }
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List a tenant's secrets (names only).")
-        @Option(help: "Tenant name or account id.") var tenant: String
-        @OptionGroup var data: DataOptions
+        @OptionGroup var scope: TenantOptions
 
         func run() throws {
             try adminCall {
-                let tenants = try data.tenants()
-                for name in try tenants.secrets(account: try tenants.tenant(tenant).account) { print(name) }
+                let (tenants, owner) = try scope.open()
+                for name in try tenants.secrets(account: owner.account) { print(name) }
             }
         }
     }
