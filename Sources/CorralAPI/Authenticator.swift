@@ -17,14 +17,18 @@ public struct Authenticator: Sendable {
     /// An active key's record and secret, or nil.
     public typealias KeyLookup = @Sendable (String) throws -> (key: AccessKey, secret: String)?
     let lookup: KeyLookup
+    /// Execution roles' short-lived credentials (`ASIA...` ids), checked before stored keys.
+    let sessions: SessionCredentials?
     let now: @Sendable () -> Date
     /// The largest body any operation takes (CreateFunction's base64 zip).
     let bodyLimit: Int
     /// Keys' identity policies, parsed once per text.
     let policies = PolicyCache()
 
-    public init(bodyLimit: Int = LambdaRoutes.controlBodyLimit, now: @escaping @Sendable () -> Date = { Date() }, lookup: @escaping KeyLookup) {
+    public init(bodyLimit: Int = LambdaRoutes.controlBodyLimit, sessions: SessionCredentials? = nil, now: @escaping @Sendable () -> Date = { Date() },
+                lookup: @escaping KeyLookup) {
         self.lookup = lookup
+        self.sessions = sessions
         self.now = now
         self.bodyLimit = bodyLimit
     }
@@ -39,13 +43,30 @@ public struct Authenticator: Sendable {
             throw Self.invalidSignature(message)
         }
         let keyID = parsed.accessKeyID
-        guard let found = try lookup(keyID) else { throw Self.unrecognizedClient }
+        let secret: String
+        let makeCaller: (_ region: String) -> Caller
+        if SessionCredentials.isSessionKeyID(keyID) {
+            guard let session = sessions?.session(keyID, now: now()) else { throw Self.unrecognizedClient }
+            // The token proves the credentials are whole, and must be signed like any header (boto3 does).
+            guard let token = request.headers[Self.securityToken], parsed.signedHeaders.contains("x-amz-security-token"),
+                  SigV4.constantTimeEquals(Array(token.utf8), Array(session.sessionToken.utf8)) else { throw Self.unrecognizedClient }
+            secret = session.secretAccessKey
+            makeCaller = { region in
+                Caller(account: session.account, region: region, principalARN: session.principalARN, accessKeyID: keyID, identityPolicy: session.policy)
+            }
+        } else {
+            guard let found = try lookup(keyID) else { throw Self.unrecognizedClient }
+            secret = found.secret
+            let policy = found.key.policy.flatMap(policies.document)
+            makeCaller = { region in
+                Caller(account: found.key.account, region: region, principalARN: found.key.principalARN, accessKeyID: keyID, identityPolicy: policy)
+            }
+        }
         let body = try await request.collectBody(upTo: bodyLimit)
         let signed = Self.signatureRequest(request, body: Array(body.readableBytesView))
         do {
-            let signer = try SigV4.verify(signed, authorization: parsed, now: now()) { id in id == keyID ? found.secret : nil }
-            return Caller(account: found.key.account, region: signer.region, principalARN: found.key.principalARN, accessKeyID: keyID,
-                          identityPolicy: found.key.policy.flatMap(policies.document))
+            let signer = try SigV4.verify(signed, authorization: parsed, now: now()) { id in id == keyID ? secret : nil }
+            return makeCaller(signer.region)
         } catch {
             switch error {
             case .missingAuthentication: throw Self.missingToken
@@ -73,6 +94,7 @@ public struct Authenticator: Sendable {
                              headers: headers, body: body)
     }
 
+    static let securityToken = HTTPField.Name("X-Amz-Security-Token")!
     static let missingToken = LambdaError(status: 403, type: "MissingAuthenticationTokenException", message: "Missing Authentication Token")
     static let unrecognizedClient = LambdaError(status: 403, type: "UnrecognizedClientException",
                                                 message: "The security token included in the request is invalid.")

@@ -55,6 +55,7 @@ extension LambdaService {
         } catch {
             throw LambdaError.from(error)
         }
+        try roles?.check(account: caller.account, roleARN: settings.role)
         if let quotas = quotas(caller.account) {
             if settings.memorySize > quotas.memorySizeMB {
                 throw .invalidParameter("MemorySize \(settings.memorySize) MB is over this account's quota of \(quotas.memorySizeMB) MB")

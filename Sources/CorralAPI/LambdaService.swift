@@ -17,11 +17,15 @@ public final class LambdaService: Sendable {
     let invoker: Invoker?
     /// A tenant's quotas by account (nil: none, as in route tests): its functions' settings stay within them.
     let quotas: @Sendable (String) -> TenantQuotas?
+    /// Checks functions' Role against the account's execution roles (nil: any role ARN is taken, as in
+    /// route tests).
+    let roles: ExecutionRoles?
 
     public init(functions: FunctionStore, code: CodeStore, publicURL: String, invoker: Invoker? = nil,
-                quotas: @escaping @Sendable (String) -> TenantQuotas? = { _ in nil },
+                quotas: @escaping @Sendable (String) -> TenantQuotas? = { _ in nil }, roles: ExecutionRoles? = nil,
                 availableRuntimes: @escaping @Sendable () -> [String]) {
         self.quotas = quotas
+        self.roles = roles
         self.functions = functions
         self.code = code
         self.publicURL = publicURL

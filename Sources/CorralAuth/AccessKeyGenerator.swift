@@ -6,6 +6,16 @@ public enum AccessKeyGenerator {
         "AKIA" + random(count: 16, from: Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"))
     }
 
+    /// `ASIA` and 16 characters of A-Z and 2-7, like an AWS temporary (session) key id.
+    public static func sessionKeyID() -> String {
+        "ASIA" + random(count: 16, from: Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"))
+    }
+
+    /// A session token: 128 characters of the base64 alphabet (about 768 bits).
+    public static func sessionToken() -> String {
+        random(count: 128, from: Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"))
+    }
+
     /// 40 characters of the base64 alphabet (about 238 bits), like an AWS secret access key.
     public static func secret() -> String {
         random(count: 40, from: Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"))

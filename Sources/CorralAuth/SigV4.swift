@@ -171,7 +171,7 @@ public enum SigV4 {
     /// A parsed `Authorization: AWS4-HMAC-SHA256 ...` header.
     public struct Authorization: Sendable {
         public var accessKeyID, date, region, service: String
-        var signedHeaders: [String]
+        public internal(set) var signedHeaders: [String]
         var signature: String
     }
 
@@ -264,7 +264,7 @@ public enum SigV4 {
     }
 
     /// Compares without an early exit, so timing does not reveal how much of a signature matched.
-    static func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    public static func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         guard a.count == b.count else { return false }
         var difference: UInt8 = 0
         for i in a.indices { difference |= a[i] ^ b[i] }

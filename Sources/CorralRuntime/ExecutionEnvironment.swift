@@ -26,8 +26,33 @@ final class ExecutionEnvironment: @unchecked Sendable {
     /// Starts the sandbox for `spec` with the Runtime API listening in its namespace, and the output reader.
     /// `spec.environment` gets AWS_LAMBDA_RUNTIME_API. Returns once the sandbox runs (not yet initialized);
     /// `onExit` runs once its process has ended.
-    static func start(spec: SandboxSpec, launcher: SandboxLauncher, group: any EventLoopGroup,
+    ///
+    /// `grants` (the execution role's) add binds, /run/secrets (files written under `secretsBase`) and
+    /// variables; what they leave on the host is removed when the sandbox ends, before `onExit`.
+    static func start(spec: SandboxSpec, grants: EnvironmentGrants = .none, secretsBase: String, launcher: SandboxLauncher, group: any EventLoopGroup,
                       output: @escaping @Sendable (String) -> Void, onExit: @escaping @Sendable () -> Void) async throws -> ExecutionEnvironment {
+        var spec = spec
+        spec.binds += grants.binds
+        let secretFiles = grants.secrets.isEmpty ? nil : try SecretFiles.write(grants.secrets, under: secretsBase, owner: spec.identity)
+        if let secretFiles { spec.binds.append(secretFiles.bind) }
+        spec.environment += grants.environment.map { "\($0.key)=\($0.value)" }.sorted()
+        let onEnd = grants.onEnd
+        let onExit: @Sendable () -> Void = {
+            secretFiles?.remove()
+            onEnd?()
+            onExit()
+        }
+        do {
+            return try await start(spec: spec, launcher: launcher, group: group, output: output, onExit: onExit)
+        } catch {
+            secretFiles?.remove()
+            onEnd?()
+            throw error
+        }
+    }
+
+    private static func start(spec: SandboxSpec, launcher: SandboxLauncher, group: any EventLoopGroup,
+                              output: @escaping @Sendable (String) -> Void, onExit: @escaping @Sendable () -> Void) async throws -> ExecutionEnvironment {
         let namespace = try launcher.makeNetworkNamespace()
         // The socket listens before the sandbox starts, so the runtime's first connection waits in its
         // backlog; SwiftNIO takes the socket over while the runtime is still starting (0.7 ms less on each

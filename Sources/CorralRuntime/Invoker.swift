@@ -30,10 +30,15 @@ public final class Invoker: @unchecked Sendable {
         public var region = "us-east-1"
         /// Host uid/gid that root in every sandbox maps to (per tenant, later).
         public var identity = SandboxIdentity()
+        /// Where environments' secret files are written (a directory of the server's, 0700).
+        public var secretsDirectory: String
+        /// The execution role's grants for each new environment (none when nil: tests, benchmarks).
+        public var grants: GrantSource?
 
-        public init(bootstrapDirectory: String, codeDirectory: String) {
+        public init(bootstrapDirectory: String, codeDirectory: String, secretsDirectory: String? = nil) {
             self.bootstrapDirectory = bootstrapDirectory
             self.codeDirectory = codeDirectory
+            self.secretsDirectory = secretsDirectory ?? (codeDirectory as NSString).deletingLastPathComponent + "/run/secrets"
         }
     }
 
@@ -219,8 +224,10 @@ public final class Invoker: @unchecked Sendable {
             throw InvokerError.runtimeUnavailable(version.settings.runtime, catalog.identifiers)
         }
         let spec = sandboxSpec(version, command: command, region: configuration.region, initialization: initialization)
+        let grants = try configuration.grants?(version) ?? .none
         let log: @Sendable (String) -> Void = { [logs] text in logs.append(account: version.account, function: version.name, text) }
-        return try await ExecutionEnvironment.start(spec: spec, launcher: launcher, group: group, output: log, onExit: onExit)
+        return try await ExecutionEnvironment.start(spec: spec, grants: grants, secretsBase: configuration.secretsDirectory,
+                                                    launcher: launcher, group: group, output: log, onExit: onExit)
     }
 
     func sandboxSpec(_ version: FunctionVersion, command: [String], region: String, initialization: InitializationType = .onDemand) -> SandboxSpec {

@@ -101,6 +101,11 @@ enum Schema {
                 t.primaryKey(["account", "name"])
             }
         }
+        migrator.registerMigration("v6: every tenant has the basic execution role") { db in
+            for account in try String.fetchAll(db, sql: "SELECT account FROM tenant") {
+                try RoleRow.basic(account: account, now: Date()).insert(db, onConflict: .ignore)
+            }
+        }
         return migrator
     }
 }

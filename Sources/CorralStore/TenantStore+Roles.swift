@@ -2,9 +2,13 @@ import Foundation
 import GRDB
 
 /// A tenant's execution roles (a name and an IAM policy document, which a function's Role names) and its
-/// secrets (named values a role can grant with secrets:Get). Stored only: compiling roles into sandboxes
-/// is the tenancy issue's next step.
+/// secrets (named values a role can grant with secrets:Get). CorralAPI's ExecutionRoles compiles them into
+/// sandboxes.
 extension TenantStore {
+    /// The role each tenant is created with; it grants the sandbox nothing.
+    public static let basicRole = "corral-basic"
+    public static let basicRolePolicy = #"{"Version":"2012-10-17","Statement":[{"Sid":"Logs","Effect":"Allow","Action":["logs:CreateLogStream","logs:PutLogEvents"],"Resource":"*"}]}"#
+
     /// Creates or replaces the role `name` of `account`. The caller has checked the document.
     public func putRole(account: String, name: String, policy: String, now: Date = Date()) throws(StoreError) {
         try Self.checkName(name, of: "role")
@@ -46,6 +50,15 @@ extension TenantStore {
         try store.read { db in try SecretRow.filter(Column("account") == account).order(Column("name")).fetchAll(db).map(\.name) }
     }
 
+    /// The values of the account's secrets named in `names` (those that exist), to write into a sandbox.
+    public func secretValues(account: String, names: [String]) throws(StoreError) -> [String: [UInt8]] {
+        guard !names.isEmpty else { return [:] }
+        let rows = try store.read { db in
+            try SecretRow.filter(Column("account") == account && names.contains(Column("name"))).fetchAll(db)
+        }
+        return Dictionary(uniqueKeysWithValues: rows.map { ($0.name, [UInt8]($0.value)) })
+    }
+
     public func deleteSecret(account: String, name: String) throws(StoreError) {
         let deleted = try store.write { db in try SecretRow.deleteOne(db, key: ["account": account, "name": name]) }
         if !deleted { throw .notFound("no secret \(name) in account \(account)") }
@@ -66,6 +79,12 @@ struct RoleRow: Codable, FetchableRecord, PersistableRecord {
     var name: String
     var policy: String
     var updatedMs: Int64
+
+    /// The role every tenant starts with (TenantStore.basicRole): like Lambda's basic execution role it
+    /// allows writing logs, which Corral does anyway, so its sandboxes reach nothing but the Runtime API.
+    static func basic(account: String, now: Date) -> RoleRow {
+        RoleRow(account: account, name: TenantStore.basicRole, policy: TenantStore.basicRolePolicy, updatedMs: Int64(now.timeIntervalSince1970 * 1000))
+    }
 }
 
 struct SecretRow: Codable, FetchableRecord, PersistableRecord {

@@ -33,6 +33,7 @@ public final class TenantStore: Sendable {
             }
             let tenant = Tenant(account: id ?? "", name: name, quotas: quotas, created: Self.millisecondPrecision(now))
             try TenantRow(tenant).insert(db)
+            try RoleRow.basic(account: tenant.account, now: now).insert(db)
             return tenant
         }
     }

@@ -71,6 +71,15 @@ struct APIClient {
         return reply
     }
 
+    /// `role` as an ARN: an ARN as given, a bare name as a role of the caller's account (GET /corral/caller).
+    func roleARN(_ role: String) async throws -> String {
+        if role.hasPrefix("arn:") { return role }
+        guard let account = try await send("GET", "/corral/caller").json["Account"] as? String else {
+            throw Failure(description: "the server did not say which account these credentials belong to")
+        }
+        return "arn:aws:iam::\(account):role/\(role)"
+    }
+
     static func encode(_ name: String) -> String {
         name.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_."))) ?? name
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Synchronization
 import AsyncHTTPClient
 import CorralRuntime
+import CorralStore
 import CorralSystem
 import Foundation
 import Hummingbird
@@ -130,13 +131,16 @@ struct BenchInvokeCommand: AsyncParsableCommand {
             throw ValidationError("cannot read the port of \(base)")
         }
         let zip = try DeployCommand.zipFiles(["app.py": "def handler(event, context):\n    return None\n"])
+        let caller = try JSONSerialization.jsonObject(with: Data(buffer: try await Self.send(base, "GET", "/corral/caller"))) as? [String: Any]
+        guard let account = caller?["Account"] as? String else { throw ValidationError("the server did not say which account the bench's key belongs to") }
+        let role = "arn:aws:iam::\(account):role/\(TenantStore.basicRole)"
         _ = try await Self.send(base, "POST", "/2015-03-31/functions", json: [
-            "FunctionName": names.noop, "Runtime": python, "Handler": "app.handler", "Role": "arn:aws:iam::000000000000:role/bench",
+            "FunctionName": names.noop, "Runtime": python, "Handler": "app.handler", "Role": role,
             "Code": ["ZipFile": zip.base64EncodedString()], "MemorySize": 128, "Timeout": 10,
         ])
         var created = [names.noop]
         do {
-            try await measureDeployed(base: base, port: port, python: python, names: names, created: &created)
+            try await measureDeployed(base: base, port: port, python: python, names: names, role: role, created: &created)
         } catch {
             await removeFunctions(created, base: base)
             throw error
@@ -150,7 +154,8 @@ struct BenchInvokeCommand: AsyncParsableCommand {
         for name in names { _ = try? await Self.send(base, "DELETE", "/2015-03-31/functions/\(name)") }
     }
 
-    private func measureDeployed(base: String, port: UInt16, python: String, names: (noop: String, idle: String), created: inout [String]) async throws {
+    private func measureDeployed(base: String, port: UInt16, python: String, names: (noop: String, idle: String), role: String,
+                                 created: inout [String]) async throws {
         let invokePath = "/2015-03-31/functions/\(names.noop)/invocations"
 
         // Warm up: one environment per concurrent client, and the connection pool.
@@ -209,7 +214,7 @@ struct BenchInvokeCommand: AsyncParsableCommand {
         if idleEnvironments > 0 {
             let slow = try DeployCommand.zipFiles(["app.py": "import time\ndef handler(event, context):\n    time.sleep(5.0)\n"])
             _ = try await Self.send(base, "POST", "/2015-03-31/functions", json: [
-                "FunctionName": names.idle, "Runtime": python, "Handler": "app.handler", "Role": "arn:aws:iam::000000000000:role/bench",
+                "FunctionName": names.idle, "Runtime": python, "Handler": "app.handler", "Role": role,
                 "Code": ["ZipFile": slow.base64EncodedString()], "MemorySize": 128, "Timeout": 30,
             ])
             created.append(names.idle)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CorralStore
 import Foundation
 import ZIPFoundation
 
@@ -34,7 +35,8 @@ struct DeployCommand: AsyncParsableCommand {
     @Option(help: "Memory in MB (128-10240).") var memory: Int?
     @Option(help: "Timeout in seconds (1-900).") var timeout: Int?
     @Option(help: "Environment variable K=V (repeatable).") var env: [String] = []
-    @Option(help: "Execution role ARN (stored; enforced once policies exist).") var role = "arn:aws:iam::000000000000:role/corral-function"
+    @Option(help: "Execution role: a name of one of your account's roles (corral admin role put) or its ARN. New functions get corral-basic, which grants nothing; an update keeps the function's role unless this is given.")
+    var role: String?
     @Option(help: "reuse (Lambda's model: environments serve invocations one after another) or fresh (each invocation gets its own environment, started ahead).")
     var mode: String?
     @OptionGroup var endpoint: EndpointOptions
@@ -58,7 +60,9 @@ struct DeployCommand: AsyncParsableCommand {
             let client = endpoint.client
             let path = "/2015-03-31/functions/" + APIClient.encode(name)
             let exists = (try? await client.send("GET", path + "/configuration")) != nil
-            var settings: [String: Any] = ["Runtime": runtime, "Handler": handler, "Role": role, "Environment": ["Variables": variables]]
+            var settings: [String: Any] = ["Runtime": runtime, "Handler": handler, "Environment": ["Variables": variables]]
+            if let role { settings["Role"] = try await client.roleARN(role) }
+            if !exists && role == nil { settings["Role"] = try await client.roleARN(TenantStore.basicRole) }
             if let memory { settings["MemorySize"] = memory }
             if let timeout { settings["Timeout"] = timeout }
             if let mode { settings["CorralEnvironmentMode"] = mode }

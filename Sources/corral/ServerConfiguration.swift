@@ -17,6 +17,11 @@ struct ServerConfiguration: Codable, Equatable {
     var capacityEnvironments = 0
     var queueTimeoutSeconds = 2.0
     var metrics = "api"
+    /// Host directories opened to each tenant's execution roles (account id -> absolute directories):
+    /// fs:Read/fs:Write grants may bind only paths under them. None by default.
+    var fsRoots: [String: [String]] = [:]
+    /// Seconds an execution role's credentials live at most (the environment's end revokes them first).
+    var roleCredentialSeconds = 14400
 
     /// Reads `path`; keys it does not set keep their defaults, unknown keys are refused (a typo must not
     /// pass silently).
@@ -61,6 +66,8 @@ struct ServerConfiguration: Codable, Equatable {
                 guard let seconds = value.float else { throw ConfigurationError(message: "\(path): \(name) must be a number") }
                 configuration.queueTimeoutSeconds = seconds
             case .metrics: configuration.metrics = text
+            case .roleCredentialSeconds: configuration.roleCredentialSeconds = try integer()
+            case .fsRoots: configuration.fsRoots = try fsRoots(value, in: path)
             case nil: break
             }
         }
@@ -69,7 +76,35 @@ struct ServerConfiguration: Codable, Equatable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case listen, data, account, region, prefill, logBytesPerFunction, cgroupParent, idleTimeoutSeconds, maxLifetimeSeconds
-        case capacityMemoryMB, capacityEnvironments, queueTimeoutSeconds, metrics
+        case capacityMemoryMB, capacityEnvironments, queueTimeoutSeconds, metrics, fsRoots, roleCredentialSeconds
+    }
+
+    /// `fsRoots: {"111122223333": [/srv/tenant-a, ...]}`: each root an existing absolute directory, kept as
+    /// its canonical path (symlinks resolved) so grants are checked against where it really is.
+    static func fsRoots(_ node: Yams.Node, in path: String) throws -> [String: [String]] {
+        guard let mapping = node.mapping else {
+            throw ConfigurationError(message: "\(path): fsRoots must map account ids to lists of directories")
+        }
+        var roots: [String: [String]] = [:]
+        for (key, value) in mapping {
+            guard let account = key.string, account.count == 12, account.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+                throw ConfigurationError(message: "\(path): fsRoots keys must be 12-digit account ids, not '\(key.string ?? "?")'")
+            }
+            let entries = value.sequence.map { $0.compactMap(\.string) } ?? value.string.map { [$0] } ?? []
+            roots[account] = try entries.map { entry in
+                guard entry.hasPrefix("/") else {
+                    throw ConfigurationError(message: "\(path): fsRoots for \(account): '\(entry)' must be an absolute path")
+                }
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: entry, isDirectory: &isDirectory), isDirectory.boolValue,
+                      let real = realpath(entry, nil) else {
+                    throw ConfigurationError(message: "\(path): fsRoots for \(account): \(entry) is not an existing directory")
+                }
+                defer { free(real) }
+                return String(cString: real)
+            }
+        }
+        return roots
     }
 }
 

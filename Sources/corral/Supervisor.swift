@@ -27,6 +27,8 @@ final class Supervisor {
     /// The admin key this start created (nil when the database already had tenants).
     let createdAdmin: AccessKey?
     private let reaper: Task<Void, Never>
+    /// Functions' execution roles: checked on create/update, compiled into each environment.
+    let roles: ExecutionRoles
 
     init(settings: ServerConfiguration, dataDirectory: String, publicURL: String, logger: Logger) throws {
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -49,6 +51,13 @@ final class Supervisor {
         invokerConfiguration.maxLifetime = Double(settings.maxLifetimeSeconds)
         invokerConfiguration.queueTimeout = settings.queueTimeoutSeconds
         invokerConfiguration.region = settings.region
+        invokerConfiguration.secretsDirectory = dataDirectory + "/run/secrets"
+        let sessions = SessionCredentials()
+        let roles = ExecutionRoles(tenants: tenants, fsRoots: settings.fsRoots, sessions: sessions,
+                                   apiEndpoint: ServeCommand.parseListen(settings.listen).map(Self.loopbackEndpoint),
+                                   credentialLifetime: TimeInterval(settings.roleCredentialSeconds))
+        self.roles = roles
+        invokerConfiguration.grants = { version in try roles.grants(for: version) }
         let machine = CapacityBudget.defaults(physicalMemoryBytes: HostMemory.physicalBytes())
         let memoryMB = settings.capacityMemoryMB > 0 ? settings.capacityMemoryMB : machine.memoryMB
         invokerConfiguration.budget = CapacityBudget(memoryMB: memoryMB,
@@ -59,21 +68,32 @@ final class Supervisor {
         let catalog = self.catalog
         let tenantStore = tenants
         service = LambdaService(functions: store, code: code, publicURL: publicURL, invoker: invoker,
-                                quotas: { account in try? tenantStore.tenant(account).quotas },
+                                quotas: { account in try? tenantStore.tenant(account).quotas }, roles: roles,
                                 availableRuntimes: { catalog.identifiers })
         router = Router(context: CorralRequestContext.self)
         let tenants = self.tenants
-        let authenticator = Authenticator { id in try tenants.activeKey(id) }
+        let authenticator = Authenticator(sessions: sessions) { id in try tenants.activeKey(id) }
         let authenticate: Authenticate = { request in try await authenticator.authenticate(&request) }
         let authorizer = Authorizer(audit: AuditLog(path: dataDirectory + "/" + AdminCommand.auditFileName))
         LambdaRoutes(service: service, logs: logs, authorizer: authorizer, authenticate: authenticate).register(on: router, logger: logger)
         let status = PoolRoutes(invoker: invoker, metrics: metrics)
         status.registerStatus(on: router, operatorAccount: settings.account, authenticate: authenticate)
+        CallerRoute.register(on: router, authenticate: authenticate)
         metricsRouter = Router()
         switch settings.metrics {
         case "api": status.registerMetrics(on: router)
         case "off": break
         default: status.registerMetrics(on: metricsRouter)
+        }
+    }
+
+    /// Where a sandbox's Lambda endpoint forwards to: the listener itself, or loopback when it listens on
+    /// every address.
+    static func loopbackEndpoint(_ listen: (host: String, port: Int)) -> (host: String, port: Int) {
+        switch listen.host {
+        case "0.0.0.0", "": return ("127.0.0.1", listen.port)
+        case "::", "[::]": return ("::1", listen.port)
+        default: return listen
         }
     }
 

@@ -24,7 +24,7 @@ def signed_request(method, path, body=None):
 def signed_get(path):
     with urllib.request.urlopen(signed_request("GET", path), timeout=30) as r:
         return r.read()
-ROLE = "arn:aws:iam::000000000000:role/lambda"
+ROLE = "arn:aws:iam::000000000000:role/corral-basic"  # every tenant starts with this role
 seen = {}
 
 

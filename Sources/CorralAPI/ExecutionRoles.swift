@@ -1,0 +1,114 @@
+import CorralFunctions
+import CorralPolicy
+import CorralRuntime
+import CorralSandbox
+import CorralStore
+import Foundation
+
+/// Functions' execution roles, from the stored policy to a sandbox: CreateFunction and
+/// UpdateFunctionConfiguration check that the Role names a role of the caller's account that compiles;
+/// each new execution environment gets the role's grants (`grants(for:)`, the invoker's GrantSource):
+/// binds of granted host paths, the granted secrets' files, the egress decision, and role credentials
+/// with a Lambda endpoint when the role may invoke functions.
+public final class ExecutionRoles: Sendable {
+    let tenants: TenantStore
+    /// Host directories the operator opened to each account (canonical absolute paths).
+    let fsRoots: [String: [String]]
+    let sessions: SessionCredentials
+    /// The API's own listener, which the Lambda endpoint inside sandboxes forwards to.
+    let apiEndpoint: (host: String, port: Int)?
+    /// Seconds role credentials live at most (the environment's own end revokes them sooner).
+    let credentialLifetime: TimeInterval
+
+    public init(tenants: TenantStore, fsRoots: [String: [String]], sessions: SessionCredentials,
+                apiEndpoint: (host: String, port: Int)?, credentialLifetime: TimeInterval) {
+        self.tenants = tenants
+        self.fsRoots = fsRoots
+        self.sessions = sessions
+        self.apiEndpoint = apiEndpoint
+        self.credentialLifetime = credentialLifetime
+    }
+
+    /// AWS's words when a function's role is not one Lambda can use.
+    static let cannotAssume = "The role defined for the function cannot be assumed by Lambda."
+
+    /// The role `roleARN` (`arn:aws:iam::ACCOUNT:role[/PATH]/NAME`) names, which must be one of `account`'s.
+    public func role(account: String, arn roleARN: String) throws(LambdaError) -> ExecutionRole {
+        let parts = roleARN.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
+        guard parts.count == 6, parts[4] == account, parts[5].hasPrefix("role/"), let name = parts[5].split(separator: "/").last else {
+            throw .invalidParameter("\(Self.cannotAssume) The role must be one of account \(account)'s (arn:aws:iam::\(account):role/NAME), not \(roleARN).")
+        }
+        let text: String
+        do {
+            text = try tenants.role(account: account, name: String(name))
+        } catch {
+            if case .notFound = error {
+                throw .invalidParameter("\(Self.cannotAssume) Account \(account) has no role \(name) (corral admin role put --tenant ... \(name) --policy FILE).")
+            }
+            throw LambdaError.from(error)
+        }
+        do {
+            return ExecutionRole(account: account, name: String(name), document: try PolicyDocument.parse(text, kind: .identity))
+        } catch {
+            throw .invalidParameter("\(Self.cannotAssume) Role \(name)'s policy does not parse: \(error)")
+        }
+    }
+
+    /// The role's grants for `account` (without touching the host).
+    public func compile(_ role: ExecutionRole) throws(LambdaError) -> SandboxGrants {
+        let secretNames: [String]
+        do {
+            secretNames = try tenants.secrets(account: role.account)
+        } catch {
+            throw LambdaError.from(error)
+        }
+        do {
+            return try role.compile(fsRoots: fsRoots[role.account] ?? [], secretNames: secretNames)
+        } catch {
+            throw .invalidParameter("\(Self.cannotAssume) \(error.message)")
+        }
+    }
+
+    /// CreateFunction's and UpdateFunctionConfiguration's check: the role exists and compiles.
+    public func check(account: String, roleARN: String) throws(LambdaError) {
+        _ = try compile(try role(account: account, arn: roleARN))
+    }
+
+    /// The grants for a new environment of `version`. Throws when the role is gone or no longer compiles,
+    /// or when a granted path no longer resolves inside its root on the host (a symlink swapped in).
+    public func grants(for version: FunctionVersion) throws -> EnvironmentGrants {
+        let role = try role(account: version.account, arn: version.settings.role)
+        let compiled = try compile(role)
+        var grants = EnvironmentGrants()
+        let roots = fsRoots[role.account] ?? []
+        for path in compiled.paths {
+            grants.binds.append(BindMount(source: try Self.resolve(path.path, within: roots), destination: path.path, readOnly: !path.writable))
+        }
+        grants.secrets = try tenants.secretValues(account: role.account, names: compiled.secrets)
+        if !compiled.egress.isEmpty {
+            grants.egress = { host, port in role.allowsConnect(host: host, port: port) }
+        }
+        if compiled.invokesFunctions, let apiEndpoint {
+            let session = sessions.issue(for: role, session: "\(version.name)-\(UUID().uuidString.prefix(8).lowercased())", lifetime: credentialLifetime)
+            grants.environment = ["AWS_ACCESS_KEY_ID": session.accessKeyID, "AWS_SECRET_ACCESS_KEY": session.secretAccessKey,
+                                  "AWS_SESSION_TOKEN": session.sessionToken]
+            grants.lambdaEndpoint = apiEndpoint
+            let sessions = self.sessions
+            grants.onEnd = { sessions.revoke(session.accessKeyID) }
+        }
+        return grants
+    }
+
+    /// `path`'s real location, which must exist and still lie within one of `roots` (themselves canonical).
+    static func resolve(_ path: String, within roots: [String]) throws -> String {
+        guard let real = realpath(path, nil) else {
+            throw RoleCompileError("granted path \(path) does not exist on the host")
+        }
+        defer { free(real) }
+        let resolved = String(cString: real)
+        guard roots.contains(where: { resolved == $0 || resolved.hasPrefix($0 == "/" ? "/" : $0 + "/") }) else {
+            throw RoleCompileError("granted path \(path) resolves to \(resolved), outside the roots opened to the tenant")
+        }
+        return resolved
+    }
+}
