@@ -50,7 +50,7 @@ let package = Package(
         // Execution environments: the Runtime API served inside each sandbox, Corral's runtime bootstraps,
         // and invocations with their logs.
         .target(name: "CorralRuntime", dependencies: [
-            "CorralSandbox", "CorralFunctions", "CorralStore", "CorralPool", "CorralMetrics",
+            "CorralSandbox", "CorralSeccomp", "CorralFunctions", "CorralStore", "CorralPool", "CorralMetrics",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

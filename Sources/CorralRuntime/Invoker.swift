@@ -2,6 +2,7 @@ import CorralFunctions
 import CorralMetrics
 import CorralPool
 import CorralSandbox
+import CorralSeccomp
 import CorralSystem
 import CorralStore
 import Foundation
@@ -30,6 +31,8 @@ public final class Invoker: @unchecked Sendable {
         public var region = "us-east-1"
         /// Host uid/gid that root in every sandbox maps to (per tenant, later).
         public var identity = SandboxIdentity()
+        /// The seccomp profile every function's sandbox loads (the built-in default unless set).
+        public var seccomp: SeccompProfile = Invoker.defaultSeccomp
         /// Where environments' secret files are written (a directory of the server's, 0700).
         public var secretsDirectory: String
         /// The execution role's grants for each new environment (none when nil: tests, benchmarks).
@@ -52,6 +55,15 @@ public final class Invoker: @unchecked Sendable {
     private(set) var pool: WarmPool! = nil
     private let lock = NSLock()
     private var busy = 0
+
+    /// The built-in profile (config/seccomp/default.json, embedded and checked by its own tests).
+    public static let defaultSeccomp: SeccompProfile = {
+        do {
+            return try SeccompProfile.builtInDefault
+        } catch {
+            fatalError("the built-in seccomp profile does not parse: \(error)")
+        }
+    }()
 
     /// Seconds a runtime may take from start to its first invocation/next (Lambda's init limit).
     static let initLimitSeconds = 10.0
@@ -247,11 +259,16 @@ public final class Invoker: @unchecked Sendable {
         for key in s.environment.keys { defaults[key] = nil }
         environment += defaults.map { "\($0.key)=\($0.value)" }.sorted()
         environment += platform.map { "\($0.key)=\($0.value)" }.sorted()
-        let limits = ResourceLimits(memoryBytes: UInt64(s.memorySize) << 20, cpus: 1, pids: 1024, tmpBytes: UInt64(s.ephemeralStorage) << 20)
         return SandboxSpec(argv: command, environment: environment, workingDirectory: "/var/task",
                            binds: [BindMount(source: configuration.codeDirectory + "/" + version.code.digest, destination: "/var/task", readOnly: true),
                                    BindMount(source: configuration.bootstrapDirectory, destination: "/var/runtime", readOnly: true)],
-                           limits: limits, identity: configuration.identity)
+                           limits: Self.limits(s), seccomp: configuration.seccomp, identity: configuration.identity)
+    }
+
+    /// The kernel-enforced limits of a function's sandbox: its memory (swap off), one CPU, 1024 tasks, and
+    /// /tmp of its ephemeral storage size.
+    public static func limits(_ settings: FunctionSettings) -> ResourceLimits {
+        ResourceLimits(memoryBytes: UInt64(settings.memorySize) << 20, cpus: 1, pids: 1024, tmpBytes: UInt64(settings.ephemeralStorage) << 20)
     }
 
     // MARK: Shapes

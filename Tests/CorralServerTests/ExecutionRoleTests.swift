@@ -1,0 +1,154 @@
+import Foundation
+import Testing
+
+/// Execution roles compiled into sandboxes, observed from inside by roles.py's probe function, with the
+/// same probe under corral-basic (which grants nothing) as the oracle that the probe notices a grant.
+extension ServerTests {
+    /// A loopback web server (python3 -m http.server) serving hello.txt, and the requests it logged.
+    final class WebServer {
+        let process = Process()
+        let directory: String
+        let log: String
+        let hostPort: String
+
+        init(host: String, body: String) throws {
+            directory = "/var/tmp/corral-web-\(UUID().uuidString)"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try body.write(toFile: directory + "/hello.txt", atomically: true, encoding: .utf8)
+            log = directory + ".log"
+            FileManager.default.createFile(atPath: log, contents: nil)
+            let port = ServerTests.freePort()
+            hostPort = "\(host):\(port)"
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+            process.arguments = ["-m", "http.server", "--bind", host, "--directory", directory, String(port)]
+            process.standardOutput = FileHandle(forWritingAtPath: log)
+            process.standardError = FileHandle(forWritingAtPath: log)
+            try process.run()
+            for _ in 0..<100 where !((try? ServerTests.run(["/usr/bin/python3", "-c",
+                "import socket,sys; socket.create_connection(('\(host)', \(port)), timeout=1)"]))?.status == 0) {
+                usleep(50_000)
+            }
+        }
+
+        /// Requests the server logged ("GET /hello.txt" lines).
+        var requests: Int {
+            ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").components(separatedBy: "\"GET /hello.txt").count - 1
+        }
+
+        func stop() {
+            process.terminate()
+            process.waitUntilExit()
+            try? FileManager.default.removeItem(atPath: directory)
+            try? FileManager.default.removeItem(atPath: log)
+        }
+    }
+
+    @Test("a role's grants hold inside the sandbox: fs binds, /run/secrets, egress proxy, role credentials; nothing else is reachable")
+    func executionRoles() throws {
+        let python = try Self.gate()
+        let site = try #require(try Self.run(["/usr/bin/env", python, "-c", "import boto3, os; print(os.path.dirname(os.path.dirname(boto3.__file__)))"])
+            .output.split(separator: "\n").first.map(String.init))
+        let scratch = Scratch("roles")
+        // Under /var/tmp: /tmp is the sandbox's own tmpfs, and grants there are refused.
+        let root = "/var/tmp/corral-roles-\(UUID().uuidString)"
+        let closed = root + "-closed"
+        let granted = try WebServer(host: "127.0.0.2", body: "granted server")
+        let refused = try WebServer(host: "127.0.0.3", body: "refused server")
+        defer {
+            granted.stop()
+            refused.stop()
+            for path in [root, closed] { try? FileManager.default.removeItem(atPath: path) }
+            scratch.remove()
+        }
+        for directory in [root + "/in", root + "/out", root + "/hidden", closed] {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        try "input data".write(toFile: root + "/in/data.txt", atomically: true, encoding: .utf8)
+        try "not granted".write(toFile: root + "/hidden/secret.txt", atomically: true, encoding: .utf8)
+        chown(root + "/out", 100_000, 100_000) // the sandbox's root maps to host uid 100000
+
+        let port = Self.freePort()
+        let server = try Server(data: scratch.directory, port: port, settings: """
+            fsRoots:
+              "000000000000": [\(root), \(site)]
+            """)
+        var stopped = false
+        defer { if !stopped { _ = server.stop() } }
+        let data = ["--data", scratch.directory]
+        let policy = scratch.directory + "-worker.json"
+        defer { try? FileManager.default.removeItem(atPath: policy) }
+        try """
+            {"Version": "2012-10-17", "Statement": [
+              {"Sid": "ReadInput", "Effect": "Allow", "Action": "fs:Read", "Resource": ["arn:corral:fs:::\(root)/in/*", "arn:corral:fs:::\(site)/*"]},
+              {"Sid": "WriteOutput", "Effect": "Allow", "Action": "fs:Write", "Resource": "arn:corral:fs:::\(root)/out"},
+              {"Sid": "Secrets", "Effect": "Allow", "Action": "secrets:Get", "Resource": "arn:corral:secrets:::db-*"},
+              {"Sid": "CallHelper", "Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": "arn:aws:lambda:*:000000000000:function:helper"},
+              {"Sid": "Egress", "Effect": "Allow", "Action": "net:Connect", "Resource": "arn:corral:net:::\(granted.hostPort)"}]}
+            """.write(toFile: policy, atomically: true, encoding: .utf8)
+        #expect(try Self.run([Self.binary, "admin", "role", "put", "--tenant", "admin", "worker", "--policy", policy] + data).status == 0)
+        for (name, value) in [("db-password", "s3cr3t"), ("api-token", "not for the worker")] {
+            try value.write(toFile: policy + ".secret", atomically: true, encoding: .utf8)
+            #expect(try Self.run([Self.binary, "admin", "secret", "put", "--tenant", "admin", name, "--file", policy + ".secret"] + data).status == 0)
+        }
+        try? FileManager.default.removeItem(atPath: policy + ".secret")
+
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("roles.py").path
+        let result = try Self.run(["/usr/bin/env", python, script, "http://127.0.0.1:\(port)", root, closed, site, granted.hostPort, refused.hostPort])
+        let seen = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any], "\(result.errors)\n\(server.output)")
+        let worker = try #require((seen["worker"] as? [String: Any])?["payload"] as? [String: Any], "\(seen)")
+        let basic = try #require((seen["basic"] as? [String: Any])?["payload"] as? [String: Any], "\(seen)")
+        func ok(_ probe: [String: Any], _ key: String) -> Any? { (probe[key] as? [String: Any])?["ok"] }
+        func errno(_ probe: [String: Any], _ key: String) -> Int? { (probe[key] as? [String: Any])?["errno"] as? Int }
+
+        // Whatever the role grants, the sandbox keeps its seccomp filter, no_new_privs and no capabilities.
+        for probe in [worker, basic] {
+            #expect(probe["status"] as? [String: String] == ["Seccomp": "2", "NoNewPrivs": "1", "CapEff": "0000000000000000"], "\(probe["status"] ?? "")")
+        }
+        // fs: the granted input is readable and read-only, the output writable and the write lands on the
+        // host; the ungranted sibling and an unopened directory do not exist.
+        #expect(ok(worker, "readIn") as? String == "input data", "\(worker)")
+        #expect(errno(worker, "writeIn") == Int(EROFS), "\(worker["writeIn"] ?? "")")
+        #expect(ok(worker, "writeOut") as? Bool == true, "\(worker["writeOut"] ?? "")")
+        #expect((try? String(contentsOfFile: root + "/out/made-inside.txt", encoding: .utf8)) == "written from the sandbox")
+        #expect(ok(worker, "rootListing") as? [String] == ["in", "out"], "\(worker["rootListing"] ?? "")")
+        #expect(worker["hiddenExists"] as? Bool == false && worker["closedExists"] as? Bool == false)
+        // secrets: only the granted one, read-only.
+        #expect(ok(worker, "secrets") as? [String] == ["db-password"], "\(worker["secrets"] ?? "")")
+        #expect(ok(worker, "dbPassword") as? String == "s3cr3t")
+        #expect([Int(EROFS), Int(EACCES)].contains(errno(worker, "writeSecret") ?? 0), "\(worker["writeSecret"] ?? "")")
+        // egress: the proxy passes the granted host:port (plain HTTP and CONNECT) and refuses the other,
+        // which never sees a connection; without the proxy nothing leaves the sandbox.
+        let env = try #require(worker["proxyEnv"] as? [String: Any])
+        #expect((env["HTTP_PROXY"] as? String)?.hasPrefix("http://127.0.0.1:") == true && env["HTTPS_PROXY"] as? String == env["HTTP_PROXY"] as? String, "\(env)")
+        #expect((ok(worker, "proxyGranted") as? [String: Any])?["body"] as? String == "granted server", "\(worker["proxyGranted"] ?? "")")
+        #expect((ok(worker, "proxyRefused") as? [String: Any])?["status"] as? Int == 403, "\(worker["proxyRefused"] ?? "")")
+        #expect((ok(worker, "tunnelGranted") as? [String: Any])?["body"] as? String == "granted server", "\(worker["tunnelGranted"] ?? "")")
+        #expect((ok(worker, "tunnelRefused") as? [String: Any])?["status"] as? Int == 403, "\(worker["tunnelRefused"] ?? "")")
+        #expect(ok(worker, "directGranted") == nil, "a direct connection must fail: \(worker["directGranted"] ?? "")")
+        #expect(granted.requests >= 2 && refused.requests == 0, "granted \(granted.requests), refused \(refused.requests)")
+        // role credentials: boto3 (bound in by the fs grant) invokes the allowed function and is refused another.
+        #expect(worker["hasCredentials"] as? Bool == true && (env["AWS_ENDPOINT_URL_LAMBDA"] as? String)?.hasPrefix("http://127.0.0.1:") == true)
+        #expect((ok(worker, "invokeHelper") as? [String: Any])?["payload"] as? String == "helped", "\(worker["invokeHelper"] ?? "")")
+        let other = ok(worker, "invokeOther") as? [String: Any]
+        #expect(other?["code"] as? String == "AccessDeniedException", "\(worker["invokeOther"] ?? "")")
+        #expect((other?["message"] as? String)?.contains("assumed-role/worker/") == true, "\(other ?? [:])")
+
+        // The oracle: under corral-basic the same probe sees none of it.
+        #expect(ok(basic, "readIn") == nil && ok(basic, "writeOut") == nil && ok(basic, "secrets") == nil, "\(basic)")
+        #expect(ok(basic, "proxyGranted") == nil && basic["hasCredentials"] as? Bool == false, "\(basic)")
+
+        // Roles the account does not have are refused as Lambda refuses them.
+        for key in ["missingRole", "foreignRole"] {
+            let refusal = seen[key] as? [String: Any]
+            #expect(refusal?["code"] as? String == "InvalidParameterValueException", "\(key): \(seen[key] ?? "")")
+            #expect((refusal?["message"] as? String)?.contains("cannot be assumed by Lambda") == true, "\(key): \(seen[key] ?? "")")
+        }
+        // The environment's credentials die with it.
+        #expect((seen["afterRetire"] as? [String: Any])?["code"] as? String == "UnrecognizedClientException", "\(seen["afterRetire"] ?? "")")
+        // Nothing of the secrets stays on the host once environments end.
+        _ = server.stop()
+        stopped = true
+        let left = (try? FileManager.default.contentsOfDirectory(atPath: scratch.directory + "/run/secrets")) ?? []
+        #expect(left.isEmpty, "secret directories left: \(left)")
+    }
+}
