@@ -69,6 +69,13 @@ public struct LambdaRoutes: Sendable {
             try authorize(caller, "lambda:GetFunctionConfiguration", function: try name(context), qualifier: request.uri.queryParameters.get("Qualifier"))
             return try json(200, service.getFunctionConfiguration(caller, name(context), qualifier: request.uri.queryParameters.get("Qualifier")))
         }
+        // Corral's own: the sandbox the function's execution role compiles to (`corral policy effective`).
+        router.get("corral/functions/:name/sandbox") { request, context in
+            var request = request
+            let caller = try await authenticate(&request).at(context)
+            try authorize(caller, "lambda:GetFunctionConfiguration", function: try name(context), qualifier: request.uri.queryParameters.get("Qualifier"))
+            return try json(200, service.effectiveSandbox(caller, name(context), qualifier: request.uri.queryParameters.get("Qualifier")))
+        }
         functions.put(":name/configuration") { request, context in
             var request = request
             let caller = try await authenticate(&request).at(context)
