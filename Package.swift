@@ -92,7 +92,7 @@ let package = Package(
         .testTarget(name: "CorralFunctionsTests", dependencies: ["CorralFunctions"]),
         .testTarget(name: "CorralStoreTests", dependencies: ["CorralStore"]),
         .testTarget(name: "CorralAuthTests", dependencies: ["CorralAuth"]),
-        .testTarget(name: "CorralPolicyTests", dependencies: ["CorralPolicy"]),
+        .testTarget(name: "CorralPolicyTests", dependencies: ["CorralPolicy"], resources: [.copy("EvaluationCorpus.json")]),
         .testTarget(name: "CorralPoolTests", dependencies: ["CorralPool"]),
         .testTarget(name: "CorralRuntimeTests", dependencies: [
             "CorralRuntime", "CorralSandbox", "CorralStore", "CorralFunctions", "CorralPool", .product(name: "Logging", package: "swift-log"),
