@@ -103,8 +103,10 @@ struct PolicySimulateCommand: ParsableCommand {
 
     func run() throws {
         let request = try requestOptions().request(now: Date())
-        let identity = try policies.map { try PolicyFile.read($0, kind: .identity) }
-        let resourceBased = try resourcePolicy.map { try PolicyFile.read($0, kind: .resource) }
+        let identity = try policies.map { try PolicyFile.read($0, kind: .identity, option: "--policy", command: "policy simulate") }
+        let resourceBased = try resourcePolicy.map {
+            try PolicyFile.read($0, kind: .resource, option: "--resource-policy", command: "policy simulate")
+        }
         let simulation = PolicyEvaluator.simulate(request.authorization, identityPolicies: identity, resourcePolicy: resourceBased)
         let report = PolicySimulationReport(request: request, simulation: simulation)
         print(json ? report.json : report.text)
@@ -113,37 +115,5 @@ struct PolicySimulateCommand: ParsableCommand {
     /// The request options checked and read; a ValidationError (exit 2) names the option at fault.
     private func requestOptions() throws -> SimulatedRequest.Options {
         try SimulatedRequest.Options(action: action, resource: resource, principal: principal, context: contextPairs)
-    }
-}
-
-/// Reading the policy files named on the command line.
-enum PolicyFile {
-    /// The policy in `path`, parsed as `kind`; named by the path as given. A file that cannot be read or
-    /// is not a valid policy is reported on stderr and exits 1.
-    static func read(_ path: String, kind: PolicyKind) throws -> NamedPolicy {
-        let option = kind == .identity ? "--policy" : "--resource-policy"
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            return try fail("\(option) \(path): no such file")
-        }
-        guard !isDirectory.boolValue, let data = FileManager.default.contents(atPath: path) else {
-            return try fail("\(option) \(path): cannot read it (\(isDirectory.boolValue ? "a directory" : "permission denied"))")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            return try fail("\(option) \(path): not UTF-8 text")
-        }
-        do {
-            return NamedPolicy(name: path, kind: kind, document: try PolicyDocument.parse(text, kind: kind))
-        } catch {
-            var hint = ""
-            if kind == .identity, error.message.contains("cannot name a principal") { hint = " (a resource-based policy goes in --resource-policy)" }
-            if kind == .resource, error.message.contains("is required in a resource-based policy") { hint = " (an identity-based policy goes in --policy)" }
-            return try fail("\(option) \(path): not a valid \(kind.label) policy: \(error.path): \(error.message)\(hint)")
-        }
-    }
-
-    private static func fail(_ message: String) throws -> NamedPolicy {
-        printError("corral policy simulate: \(message)")
-        throw ExitCode(1)
     }
 }
