@@ -92,7 +92,7 @@ let package = Package(
         .testTarget(name: "CorralFunctionsTests", dependencies: ["CorralFunctions"]),
         .testTarget(name: "CorralStoreTests", dependencies: ["CorralStore"]),
         .testTarget(name: "CorralAuthTests", dependencies: ["CorralAuth"]),
-        .testTarget(name: "CorralPolicyTests", dependencies: ["CorralPolicy"]),
+        .testTarget(name: "CorralPolicyTests", dependencies: ["CorralPolicy"], resources: [.copy("EvaluationCorpus.json")]),
         .testTarget(name: "CorralPoolTests", dependencies: ["CorralPool"]),
         .testTarget(name: "CorralRuntimeTests", dependencies: [
             "CorralRuntime", "CorralSandbox", "CorralStore", "CorralFunctions", "CorralPool", .product(name: "Logging", package: "swift-log"),
@@ -106,6 +106,8 @@ let package = Package(
         .testTarget(name: "CorralCodeTests", dependencies: ["CorralCode", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         // Needs root: runs the real `corral` binary and probes the sandbox from inside.
         .testTarget(name: "CorralPrivilegedTests", dependencies: ["CorralSandbox"]),
+        // The real `corral` binary run as a user runs it, for commands that need no root (`corral policy`).
+        .testTarget(name: "CorralCLITests", dependencies: []),
         // Needs root and boto3: the real `corral serve` driven by boto3 (scenario.py).
         .testTarget(name: "CorralServerTests", dependencies: [], exclude: ["scenario.py"]),
     ]

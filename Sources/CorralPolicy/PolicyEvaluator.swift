@@ -11,6 +11,8 @@
 /// A statement whose evaluation cannot be decided (see `ConditionEvaluator`) never allows, and, being
 /// conservative, does deny when its Effect is Deny. The argument a policy is passed in decides how it is
 /// treated and reported (identity-based or resource-based), whatever its `NamedPolicy.kind`.
+///
+/// `evaluate` names the statements that decided; `simulate` also lists every statement that matched.
 public enum PolicyEvaluator {
     /// The decision for `request` under `identityPolicies` (the caller's) and `resourcePolicy` (the
     /// resource's, if it has one), naming the statements that decided it.
@@ -19,9 +21,31 @@ public enum PolicyEvaluator {
         identityPolicies: [NamedPolicy],
         resourcePolicy: NamedPolicy?
     ) -> Decision {
+        evaluate(request, identityPolicies: identityPolicies, resourcePolicy: resourcePolicy, everyStatement: false).decision
+    }
+
+    /// The decision for `request`, as `evaluate` gives it, and every statement that applied or could not
+    /// be decided (a policy simulator's "matched statements"). Slower than `evaluate`: it tests every
+    /// statement, where `evaluate` stops looking for an effect once it has found one.
+    public static func simulate(
+        _ request: AuthorizationRequest,
+        identityPolicies: [NamedPolicy],
+        resourcePolicy: NamedPolicy?
+    ) -> PolicySimulation {
+        evaluate(request, identityPolicies: identityPolicies, resourcePolicy: resourcePolicy, everyStatement: true)
+    }
+
+    private static func evaluate(_ request: AuthorizationRequest, identityPolicies: [NamedPolicy], resourcePolicy: NamedPolicy?,
+                                 everyStatement: Bool) -> PolicySimulation {
         let matcher = StatementMatcher(request: request)
-        let identity = scan(identityPolicies, kind: .identity, matcher: matcher)
-        let resource = scan(resourcePolicy.map { [$0] } ?? [], kind: .resource, matcher: matcher)
+        let identity = scan(identityPolicies, kind: .identity, matcher: matcher, everyStatement: everyStatement)
+        let resource = scan(resourcePolicy.map { [$0] } ?? [], kind: .resource, matcher: matcher, everyStatement: everyStatement)
+        return PolicySimulation(decision: decide(request, identity: identity, resource: resource),
+                                matchedStatements: identity.matched + resource.matched)
+    }
+
+    /// The decision from the first applicable Deny and Allow of each side.
+    private static func decide(_ request: AuthorizationRequest, identity: Scan, resource: Scan) -> Decision {
         if let deny = identity.deny ?? resource.deny {
             return Decision(effect: .explicitDeny, statements: [deny])
         }
@@ -42,28 +66,41 @@ public enum PolicyEvaluator {
         }
     }
 
-    /// The first applicable Deny and the first applicable Allow among `policies` of `kind`; statements
-    /// of resource-based policies must also name the principal.
-    private static func scan(_ policies: [NamedPolicy], kind: PolicyKind,
-                             matcher: StatementMatcher) -> (deny: DecidingStatement?, allow: DecidingStatement?) {
+    /// What scanning one side's policies found.
+    private struct Scan {
+        /// The first applicable Deny (an undecided one included) and the first applicable Allow.
         var deny: DecidingStatement?
         var allow: DecidingStatement?
+        /// Every statement that applied or was undecided, in document order; only when every statement
+        /// was tested.
+        var matched: [MatchedStatement] = []
+    }
+
+    /// Scans `policies` of `kind`; statements of resource-based policies must also name the principal.
+    /// Without `everyStatement`, a statement whose effect has already been found is skipped.
+    private static func scan(_ policies: [NamedPolicy], kind: PolicyKind, matcher: StatementMatcher,
+                             everyStatement: Bool) -> Scan {
+        var found = Scan()
         for policy in policies {
             let variables = policy.document.hasPolicyVariables
             for (index, statement) in policy.document.statements.enumerated() {
-                let wanted = statement.effect == .deny ? deny == nil : allow == nil
-                guard wanted else { continue }
+                let wanted = statement.effect == .deny ? found.deny == nil : found.allow == nil
+                guard wanted || everyStatement else { continue }
                 let applies = matcher.applies(statement, variablesEnabled: variables, checksPrincipal: kind == .resource)
-                let decided = DecidingStatement(policyName: policy.name, policyKind: kind, index: index,
-                                                sid: statement.sid, effect: statement.effect)
+                guard applies != .no else { continue }
+                let identified = DecidingStatement(policyName: policy.name, policyKind: kind, index: index,
+                                                   sid: statement.sid, effect: statement.effect)
+                if everyStatement {
+                    found.matched.append(MatchedStatement(statement: identified, isUndecided: applies == .undecided))
+                }
                 switch (statement.effect, applies) {
-                case (.deny, .yes), (.deny, .undecided): deny = decided
-                case (.allow, .yes): allow = decided
+                case (.deny, _): if found.deny == nil { found.deny = identified }
+                case (.allow, .yes): if found.allow == nil { found.allow = identified }
                 default: break
                 }
             }
         }
-        return (deny, allow)
+        return found
     }
 }
 

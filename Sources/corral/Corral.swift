@@ -7,7 +7,7 @@ struct Corral: ParsableCommand {
         commandName: "corral",
         abstract: "A self-hosted function executor: every command runs in a Linux sandbox (namespaces, cgroups, seccomp).",
         subcommands: [ServeCommand.self, DeployCommand.self, InvokeCommand.self, FunctionsCommand.self, DeleteCommand.self, LogsCommand.self, StatusCommand.self,
-                      RunCommand.self, DoctorCommand.self, BenchCommand.self, AdminCommand.self]
+                      RunCommand.self, DoctorCommand.self, BenchCommand.self, AdminCommand.self, PolicyCommand.self]
     )
 
     /// ArgumentParser exits 64 (EX_USAGE) on bad options; Corral's contract is 2, like most Unix tools.
