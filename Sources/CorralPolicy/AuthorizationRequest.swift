@@ -71,6 +71,15 @@ public enum RequestPrincipal: Sendable, Equatable {
         }
     }
 
+    /// `arn:aws:iam::ACCOUNT:role/ROLE` for an assumed-role session `arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`;
+    /// nil for any other ARN.
+    static func roleARN(ofSession arn: String) -> String? {
+        guard let parsed = ARN(arn), parsed.service == "sts", parsed.resource.hasPrefix("assumed-role/") else { return nil }
+        let parts = parsed.resource.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 3, !parts[1].isEmpty else { return nil }
+        return "arn:\(parsed.partition):iam::\(parsed.account):role/\(parts[1])"
+    }
+
     /// True for an account's root principal (`arn:<partition>:iam::<account>:root`).
     public var isAccountRoot: Bool {
         guard case let .iam(arn, account) = self, let parsed = ARN(arn) else { return false }

@@ -23,7 +23,8 @@ public enum PolicyPrincipal: Sendable, Equatable {
                     if value == "*" { return true }
                     guard case let .iam(arn, account) = principal else { return false }
                     if let listed = ARN(value), listed.isAccountRoot { return listed.account == account }
-                    return value == arn
+                    // A role's ARN names every session of the role, as in AWS.
+                    return value == arn || value == RequestPrincipal.roleARN(ofSession: arn)
                 case .service:
                     if case let .service(name) = principal { return value.lowercased() == name.lowercased() }
                     return false

@@ -124,4 +124,21 @@ import Testing
         #expect(!(try role(#"{"Effect":"Allow","Action":"lambda:Get*","Resource":"*"}"#)).mayInvokeFunctions)
         #expect(worker.principal(session: "env-1").arn == "arn:aws:sts::111122223333:assumed-role/worker/env-1")
     }
+
+    @Test("a resource policy naming a role's ARN covers the role's sessions, and only that role's")
+    func resourcePolicyNamesRole() throws {
+        let partnerRole = ExecutionRole(account: Fixtures.otherAccount, name: "etl",
+                                        document: try Fixtures.identity(#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"lambda:InvokeFunction","Resource":"*"}]}"#))
+        let grant = NamedPolicy.resource("function my-fn resource policy", try Fixtures.resource(
+            #"{"Version":"2012-10-17","Statement":[{"Sid":"etl","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:role/etl"},"Action":"lambda:InvokeFunction","Resource":"\#(Fixtures.function)"}]}"#))
+        func decision(_ principal: RequestPrincipal) -> Decision.Effect {
+            let request = AuthorizationRequest(principal: principal, action: "lambda:InvokeFunction", resource: Fixtures.function,
+                                               resourceAccount: Fixtures.account, context: ConditionContext())
+            return PolicyEvaluator.evaluate(request, identityPolicies: [partnerRole.policy], resourcePolicy: grant).effect
+        }
+        #expect(decision(partnerRole.principal(session: "env-1")) == .allow)
+        #expect(decision(.iam(arn: "arn:aws:sts::444455556666:assumed-role/other/env-1", account: Fixtures.otherAccount)) == .implicitDeny)
+        #expect(decision(.iam(arn: "arn:aws:sts::444455556666:assumed-role/etl-admin/env-1", account: Fixtures.otherAccount)) == .implicitDeny)
+        #expect(decision(Fixtures.partner) == .implicitDeny)
+    }
 }

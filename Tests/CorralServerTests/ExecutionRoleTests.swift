@@ -24,8 +24,9 @@ extension ServerTests {
             process.standardOutput = FileHandle(forWritingAtPath: log)
             process.standardError = FileHandle(forWritingAtPath: log)
             try process.run()
-            for _ in 0..<100 where !((try? ServerTests.run(["/usr/bin/python3", "-c",
-                "import socket,sys; socket.create_connection(('\(host)', \(port)), timeout=1)"]))?.status == 0) {
+            for _ in 0..<100 {
+                let probe = try? ServerTests.run(["/usr/bin/python3", "-c", "import socket; socket.create_connection(('\(host)', \(port)), timeout=1)"])
+                if probe?.status == 0 { break }
                 usleep(50_000)
             }
         }
@@ -36,7 +37,9 @@ extension ServerTests {
         }
 
         func stop() {
-            process.terminate()
+            // SIGKILL: a process Foundation starts from a test thread inherits that thread's blocked signals,
+            // SIGTERM among them.
+            kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             try? FileManager.default.removeItem(atPath: directory)
             try? FileManager.default.removeItem(atPath: log)
