@@ -562,7 +562,7 @@ import Testing
         #expect(!keys.output.contains(ciKey["secretAccessKey"] as? String ?? "-"), "secrets are never listed")
     }
 
-    @Test("AddPermission lets another tenant invoke a function by its ARN; GetPolicy shows Lambda's document; without it, 404")
+    @Test("AddPermission lets another tenant do exactly what it grants on a function, by its ARN; GetPolicy shows Lambda's document; without it, 404")
     func resourcePolicies() throws {
         let python = try Self.gate()
         let scratch = Scratch("corral-permissions")
@@ -582,6 +582,13 @@ import Testing
         #expect(seen["after"] as? [String: String] == ["from": arn], "\(seen)")
         #expect(seen["private"] as? String == "ResourceNotFoundException", "\(seen)")
         #expect(seen["otherGet"] as? String == "ResourceNotFoundException", "only Invoke crosses accounts, and only where allowed: \(seen)")
+        // B can list, get, update, delete or invoke nothing of A's until A's resource policy allows it, and
+        // then exactly what it allows; B's list never shows A's functions.
+        let notFound = "ResourceNotFoundException"
+        #expect(seen["opsBefore"] as? [String: String] == ["get": notFound, "configuration": notFound, "update": notFound, "delete": notFound, "invoke": notFound], "\(seen)")
+        #expect(seen["opsInvokeOnly"] as? [String: String] == ["get": notFound, "configuration": notFound, "update": notFound, "delete": notFound, "invoke": "ok"], "\(seen)")
+        #expect(seen["opsRead"] as? [String: String] == ["get": notFound, "configuration": "ok", "update": notFound, "delete": notFound, "invoke": "ok"], "\(seen)")
+        #expect((seen["otherListed"] as? [String])?.contains { $0.hasSuffix(":shared") || $0.hasSuffix(":private") } == false, "\(seen)")
         #expect(seen["removed"] as? String == "ResourceNotFoundException", "\(seen)")
         let statement = try #require(seen["statement"] as? [String: Any])
         #expect(statement["Sid"] as? String == "b-invoke" && statement["Effect"] as? String == "Allow" && statement["Resource"] as? String == arn)

@@ -347,8 +347,32 @@ elif phase == "permissions":
         except botocore.exceptions.ClientError as e:
             return e.response["Error"]["Code"]
     seen["before"] = other_invoke("shared")
+
+    def other_call(call):
+        try:
+            call()
+            return "ok"
+        except botocore.exceptions.ClientError as e:
+            return e.response["Error"]["Code"]
+
+    def other_ops():
+        # What B can do to A's "shared", by its ARN.
+        shared = arns["shared"]
+        return {"get": other_call(lambda: other.get_function(FunctionName=shared)),
+                "configuration": other_call(lambda: other.get_function_configuration(FunctionName=shared)),
+                "update": other_call(lambda: other.update_function_configuration(FunctionName=shared, Description="B was here")),
+                "delete": other_call(lambda: other.delete_function(FunctionName=shared)),
+                "invoke": other_call(lambda: other.invoke(FunctionName=shared, Payload=b"{}"))}
+
+    seen["opsBefore"] = other_ops()
+    seen["otherListed"] = [f["FunctionArn"] for f in other.list_functions()["Functions"]]
     added = client.add_permission(FunctionName="shared", StatementId="b-invoke", Action="lambda:InvokeFunction",
                                   Principal=os.environ["B_ACCOUNT"])
+    seen["opsInvokeOnly"] = other_ops()
+    client.add_permission(FunctionName="shared", StatementId="b-read", Action="lambda:GetFunctionConfiguration",
+                          Principal=os.environ["B_ACCOUNT"])
+    seen["opsRead"] = other_ops()
+    client.remove_permission(FunctionName="shared", StatementId="b-read")
     seen["statement"] = json.loads(added["Statement"])
     seen["policy"] = json.loads(client.get_policy(FunctionName="shared")["Policy"])
     seen["duplicate"] = error_class(lambda: client.add_permission(FunctionName="shared", StatementId="b-invoke",
