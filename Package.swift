@@ -57,6 +57,14 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Egress for sandboxes: a per-sandbox HTTP and CONNECT proxy on the sandbox's loopback that lets
+        // through exactly the destinations (host:port patterns) the function's role grants with net:Connect.
+        .target(name: "CorralEgress", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // The warm pool's pure parts: execution environments' lifecycle and the pool's ledger (reserved
         // concurrency, capacity, eviction, fair share), with no I/O and an injected clock.
         .target(name: "CorralPool"),
@@ -94,6 +102,13 @@ let package = Package(
         .testTarget(name: "CorralAuthTests", dependencies: ["CorralAuth"]),
         .testTarget(name: "CorralPolicyTests", dependencies: ["CorralPolicy"], resources: [.copy("EvaluationCorpus.json")]),
         .testTarget(name: "CorralPoolTests", dependencies: ["CorralPool"]),
+        .testTarget(name: "CorralEgressTests", dependencies: [
+            "CorralEgress",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "CorralRuntimeTests", dependencies: [
             "CorralRuntime", "CorralSandbox", "CorralStore", "CorralFunctions", "CorralPool", .product(name: "Logging", package: "swift-log"),
         ]),
