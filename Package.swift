@@ -50,7 +50,7 @@ let package = Package(
         // Execution environments: the Runtime API served inside each sandbox, Corral's runtime bootstraps,
         // and invocations with their logs.
         .target(name: "CorralRuntime", dependencies: [
-            "CorralSandbox", "CorralSeccomp", "CorralFunctions", "CorralStore", "CorralPool", "CorralMetrics",
+            "CorralSandbox", "CorralSeccomp", "CorralEgress", "CorralFunctions", "CorralStore", "CorralPool", "CorralMetrics",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -77,7 +77,7 @@ let package = Package(
         .target(name: "CorralAuth", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // HTTP: the Lambda-compatible API on Hummingbird; errors become Lambda's shapes here and only here.
         .target(name: "CorralAPI", dependencies: [
-            "CorralFunctions", "CorralStore", "CorralCode", "CorralRuntime", "CorralPool", "CorralMetrics", "CorralAuth", "CorralPolicy", "CorralSystem",
+            "CorralFunctions", "CorralStore", "CorralCode", "CorralRuntime", "CorralPool", "CorralMetrics", "CorralAuth", "CorralPolicy", "CorralEgress", "CorralSystem",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),

@@ -1,3 +1,4 @@
+import CorralEgress
 import CorralFunctions
 import CorralPolicy
 import CorralRuntime
@@ -62,11 +63,18 @@ public final class ExecutionRoles: Sendable {
         } catch {
             throw LambdaError.from(error)
         }
+        let grants: SandboxGrants
         do {
-            return try role.compile(fsRoots: fsRoots[role.account] ?? [], secretNames: secretNames)
+            grants = try role.compile(fsRoots: fsRoots[role.account] ?? [], secretNames: secretNames)
         } catch {
             throw .invalidParameter("\(Self.cannotAssume) \(error.message)")
         }
+        do {
+            _ = try RoleEgressPolicy(role: role, patterns: grants.egress)
+        } catch {
+            throw .invalidParameter("\(Self.cannotAssume) role \(role.name): \(error)")
+        }
+        return grants
     }
 
     /// CreateFunction's and UpdateFunctionConfiguration's check: the role exists and compiles.
@@ -86,7 +94,7 @@ public final class ExecutionRoles: Sendable {
         }
         grants.secrets = try tenants.secretValues(account: role.account, names: compiled.secrets)
         if !compiled.egress.isEmpty {
-            grants.egress = { host, port in role.allowsConnect(host: host, port: port) }
+            grants.egress = try RoleEgressPolicy(role: role, patterns: compiled.egress)
         }
         if compiled.invokesFunctions, let apiEndpoint {
             let session = sessions.issue(for: role, session: "\(version.name)-\(UUID().uuidString.prefix(8).lowercased())", lifetime: credentialLifetime)
@@ -110,5 +118,26 @@ public final class ExecutionRoles: Sendable {
             throw RoleCompileError("granted path \(path) resolves to \(resolved), outside the roots opened to the tenant")
         }
         return resolved
+    }
+}
+
+/// The egress proxy's decision for a role: a destination must match one of the net:Connect patterns of the
+/// role's Allow statements, read as EgressAllowlist reads them (a name pattern never matches an address,
+/// `127.0.0.*` never matches the name `127.0.0.1.example.com`), and the role's policy as a whole must allow
+/// `net:Connect` on it (so its Deny statements and conditions apply). `Resource: "*"` is the pattern `*:*`.
+struct RoleEgressPolicy: EgressPolicy {
+    let role: ExecutionRole
+    let allowlist: EgressAllowlist
+
+    init(role: ExecutionRole, patterns: [String]) throws(EgressPatternError) {
+        self.role = role
+        allowlist = try EgressAllowlist(patterns.compactMap { entry in
+            if entry == "*" { return "*:*" }
+            return entry.hasPrefix(RoleVocabulary.netPrefix) ? String(entry.dropFirst(RoleVocabulary.netPrefix.count)) : nil
+        })
+    }
+
+    func allows(_ host: EgressHost, port: Int) -> Bool {
+        allowlist.allows(host, port: port) && role.allowsConnect(host: host.address, port: port)
     }
 }

@@ -9,7 +9,7 @@ import NIOPosix
 /// `HTTP_PROXY` / `HTTPS_PROXY`; it has no other network.
 ///
 /// - A granted destination is connected to from the supervisor's network namespace, exactly as requested:
-///   the allowlist is checked on the host and port in the request line, and the connection goes to that host
+///   the egress policy is checked on the host and port in the request line, and the connection goes to that host
 ///   and port, nowhere else. Requests the proxy could read two ways are refused with 400 (see `ProxyTarget`).
 /// - A host name is checked by name, before resolution; the name is then resolved on the host, so DNS
 ///   answers decide which address it reaches. Granting `api.example.com:443` trusts whoever serves that
@@ -28,7 +28,7 @@ public enum EgressProxy {
     /// throws, SwiftNIO may already have closed `fd`: do not close it again (at worst it leaks).
     public static func start(
         listeningSocket fd: Int32,
-        allowlist: EgressAllowlist,
+        policy: any EgressPolicy,
         group: any EventLoopGroup,
         logger: Logger,
         limits: Limits = Limits()
@@ -43,7 +43,7 @@ public enum EgressProxy {
                         try channel.pipeline.syncOperations.addHandler(BusyResponder())
                         return
                     }
-                    try addClientHandlers(to: channel, allowlist: allowlist, limits: limits, logger: logger)
+                    try addClientHandlers(to: channel, policy: policy, limits: limits, logger: logger)
                 }
             }
             .withBoundSocket(fd)
@@ -52,9 +52,15 @@ public enum EgressProxy {
         return channel
     }
 
+    /// `start` with a plain allowlist.
+    public static func start(listeningSocket fd: Int32, allowlist: EgressAllowlist, group: any EventLoopGroup, logger: Logger,
+                             limits: Limits = Limits()) async throws -> any Channel {
+        try await start(listeningSocket: fd, policy: allowlist, group: group, logger: logger, limits: limits)
+    }
+
     /// The pipeline of one client connection: idle timeout, HTTP/1.1 codec (head size capped), and the
     /// `ProxyRequestHandler`, which replaces the codec with a tunnel after a granted CONNECT.
-    static func addClientHandlers(to channel: any Channel, allowlist: EgressAllowlist, limits: Limits, logger: Logger) throws {
+    static func addClientHandlers(to channel: any Channel, policy: any EgressPolicy, limits: Limits, logger: Logger) throws {
         var headLimits = NIOHTTPDecoderLimitConfiguration()
         headLimits.maxHeaderListSize = limits.maxRequestHeadBytes
         headLimits.maxHeaderFieldSize = limits.maxRequestHeadBytes
@@ -65,7 +71,7 @@ public enum EgressProxy {
             IdleCloseHandler(logger: logger),
             encoder,
             decoder,
-            ProxyRequestHandler(allowlist: allowlist, limits: limits, logger: logger, encoder: encoder, decoder: decoder),
+            ProxyRequestHandler(policy: policy, limits: limits, logger: logger, encoder: encoder, decoder: decoder),
         ])
     }
 }

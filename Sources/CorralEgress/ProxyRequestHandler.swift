@@ -4,7 +4,7 @@ import NIOHTTP1
 import NIOPosix
 
 /// Serves one client connection of the egress proxy: reads one request head, checks its destination against
-/// the allowlist, and then either answers itself (400, 403, 408, 431, 502, 504) or hands the connection over:
+/// the egress policy, and then either answers itself (400, 403, 408, 431, 502, 504) or hands the connection over:
 /// CONNECT becomes a byte tunnel (`+Tunnel`), an absolute-form request is forwarded (`+Forward`).
 ///
 /// One request per connection: every answer carries `Connection: close`, and the connection closes after it
@@ -27,7 +27,7 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
         case finished
     }
 
-    let allowlist: EgressAllowlist
+    let policy: any EgressPolicy
     let limits: EgressProxy.Limits
     let logger: Logger
     let encoder: HTTPResponseEncoder
@@ -48,10 +48,10 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
     var headWritten: EventLoopFuture<Void>?
 
     init(
-        allowlist: EgressAllowlist, limits: EgressProxy.Limits, logger: Logger,
+        policy: any EgressPolicy, limits: EgressProxy.Limits, logger: Logger,
         encoder: HTTPResponseEncoder, decoder: ByteToMessageHandler<HTTPRequestDecoder>
     ) {
-        self.allowlist = allowlist
+        self.policy = policy
         self.limits = limits
         self.logger = logger
         self.encoder = encoder
@@ -150,7 +150,7 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
             reply(.malformed(error.reason))
             return nil
         }
-        guard allowlist.allows(target.host, port: target.port) else {
+        guard policy.allows(target.host, port: target.port) else {
             logger.notice(
                 "egress: refused a destination the execution role does not grant",
                 metadata: ["destination": "\(target.destination)", "method": "\(head.method.rawValue)"]

@@ -1,3 +1,4 @@
+import CorralEgress
 import CorralFunctions
 import CorralSandbox
 import CorralStore
@@ -12,8 +13,8 @@ public struct EnvironmentGrants: Sendable {
     public var binds: [BindMount] = []
     /// Secret name -> value, written as read-only files /run/secrets/NAME.
     public var secrets: [String: [UInt8]] = [:]
-    /// Decides each proxied connection (host as the client named it, port); nil: no proxy, no egress.
-    public var egress: (@Sendable (String, Int) -> Bool)?
+    /// Decides each proxied connection; nil: no proxy, no egress.
+    public var egress: (any EgressPolicy)?
     /// Extra variables (the role's AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN).
     public var environment: [String: String] = [:]
     /// Where the Lambda endpoint inside the sandbox forwards to (the API's listener); nil: none.

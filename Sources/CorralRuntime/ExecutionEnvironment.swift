@@ -1,6 +1,7 @@
 import CorralSandbox
 import CorralSystem
 import Foundation
+import Logging
 import NIOCore
 
 /// One execution environment: a sandbox running a function version's runtime, its Runtime API listener
@@ -10,6 +11,8 @@ final class ExecutionEnvironment: @unchecked Sendable {
     let session: RuntimeSession
     let process: SandboxProcess
     private let listener: any Channel
+    /// The role's egress proxy and Lambda endpoint, if it grants them.
+    private var grantedListeners: GrantedListeners?
     private let lock = NSLock()
     private var invocationOutput: [UInt8]?
     private let outputLimit = 1 << 20
@@ -27,46 +30,43 @@ final class ExecutionEnvironment: @unchecked Sendable {
     /// `spec.environment` gets AWS_LAMBDA_RUNTIME_API. Returns once the sandbox runs (not yet initialized);
     /// `onExit` runs once its process has ended.
     ///
-    /// `grants` (the execution role's) add binds, /run/secrets (files written under `secretsBase`) and
-    /// variables; what they leave on the host is removed when the sandbox ends, before `onExit`.
+    /// `grants` (the execution role's) add binds, /run/secrets (files written under `secretsBase`),
+    /// variables, and listeners in the sandbox's namespace (GrantedListeners); what they leave on the host
+    /// is removed when the sandbox ends, before `onExit`.
     static func start(spec: SandboxSpec, grants: EnvironmentGrants = .none, secretsBase: String, launcher: SandboxLauncher, group: any EventLoopGroup,
-                      output: @escaping @Sendable (String) -> Void, onExit: @escaping @Sendable () -> Void) async throws -> ExecutionEnvironment {
+                      logger: Logger, output: @escaping @Sendable (String) -> Void, onExit: @escaping @Sendable () -> Void) async throws -> ExecutionEnvironment {
         var spec = spec
         spec.binds += grants.binds
-        let secretFiles = grants.secrets.isEmpty ? nil : try SecretFiles.write(grants.secrets, under: secretsBase, owner: spec.identity)
-        if let secretFiles { spec.binds.append(secretFiles.bind) }
         spec.environment += grants.environment.map { "\($0.key)=\($0.value)" }.sorted()
-        let onEnd = grants.onEnd
-        let onExit: @Sendable () -> Void = {
-            secretFiles?.remove()
-            onEnd?()
-            onExit()
-        }
-        do {
-            return try await start(spec: spec, launcher: launcher, group: group, output: output, onExit: onExit)
-        } catch {
-            secretFiles?.remove()
-            onEnd?()
-            throw error
-        }
-    }
-
-    private static func start(spec: SandboxSpec, launcher: SandboxLauncher, group: any EventLoopGroup,
-                              output: @escaping @Sendable (String) -> Void, onExit: @escaping @Sendable () -> Void) async throws -> ExecutionEnvironment {
         let namespace = try launcher.makeNetworkNamespace()
-        // The socket listens before the sandbox starts, so the runtime's first connection waits in its
-        // backlog; SwiftNIO takes the socket over while the runtime is still starting (0.7 ms less on each
-        // cold start than starting the server first).
+        // The sockets listen before the sandbox starts, so the runtime's first connection waits in the
+        // backlog; SwiftNIO takes the Runtime API's over while the runtime is still starting (0.7 ms less on
+        // each cold start than starting the server first).
         let socket = try namespace.listenTCP(port: runtimeAPIPort)
-        var spec = spec
         spec.environment.append("AWS_LAMBDA_RUNTIME_API=127.0.0.1:\(runtimeAPIPort)")
+        var secretFiles: SecretFiles?
+        var listeners: GrantedListeners?
         let pipe: (read: Int32, write: Int32), devNull: Int32
         do {
+            secretFiles = grants.secrets.isEmpty ? nil : try SecretFiles.write(grants.secrets, under: secretsBase, owner: spec.identity)
+            if let secretFiles { spec.binds.append(secretFiles.bind) }
+            listeners = try GrantedListeners(grants, in: namespace)
+            spec.environment += listeners?.environment ?? []
             pipe = try FileDescriptor.pipe()
             devNull = try FileDescriptor.open("/dev/null", O_RDONLY | O_CLOEXEC)
         } catch {
             close(socket)
+            listeners?.close()
+            secretFiles?.remove()
+            grants.onEnd?()
             throw error
+        }
+        // What the grants leave behind goes when the sandbox does.
+        let onEnd = grants.onEnd
+        let cleanUp: @Sendable () -> Void = { [secretFiles, listeners] in
+            listeners?.close()
+            secretFiles?.remove()
+            onEnd?()
         }
         let process: SandboxProcess
         do {
@@ -76,6 +76,7 @@ final class ExecutionEnvironment: @unchecked Sendable {
             FileDescriptor.close(pipe.write)
             FileDescriptor.close(devNull)
             close(socket)
+            cleanUp()
             throw error
         }
         FileDescriptor.close(devNull)
@@ -83,19 +84,25 @@ final class ExecutionEnvironment: @unchecked Sendable {
         let listener: any Channel
         do {
             listener = try await RuntimeAPIServer.start(listeningSocket: socket, session: session, group: group)
+            try await listeners?.start(grants, group: group, logger: logger)
         } catch {
             close(socket)
             process.kill()
             _ = process.waitForExit()
             FileDescriptor.close(pipe.read)
             FileDescriptor.close(pipe.write)
+            cleanUp()
             throw error
         }
         let environment = ExecutionEnvironment(session: session, process: process, listener: listener)
+        environment.grantedListeners = listeners
         environment.syncWriter.fd = pipe.write // kept for sync markers; closed when the sandbox ends
         environment.outputFD = pipe.read
         environment.readOutput(pipe.read, output)
-        environment.watchExit(onExit)
+        environment.watchExit {
+            cleanUp()
+            onExit()
+        }
         return environment
     }
 
@@ -280,6 +287,7 @@ final class ExecutionEnvironment: @unchecked Sendable {
         let process = self.process
         Self.reaper.async(group: Self.reaping) { process.kill() }
         listener.close(promise: nil)
+        grantedListeners?.close()
     }
 
     private static let reaper = DispatchQueue(label: "corral-reaper", attributes: .concurrent)

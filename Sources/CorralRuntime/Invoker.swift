@@ -239,7 +239,7 @@ public final class Invoker: @unchecked Sendable {
         let grants = try configuration.grants?(version) ?? .none
         let log: @Sendable (String) -> Void = { [logs] text in logs.append(account: version.account, function: version.name, text) }
         return try await ExecutionEnvironment.start(spec: spec, grants: grants, secretsBase: configuration.secretsDirectory,
-                                                    launcher: launcher, group: group, output: log, onExit: onExit)
+                                                    launcher: launcher, group: group, logger: logger, output: log, onExit: onExit)
     }
 
     func sandboxSpec(_ version: FunctionVersion, command: [String], region: String, initialization: InitializationType = .onDemand) -> SandboxSpec {

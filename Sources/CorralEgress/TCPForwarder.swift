@@ -1,0 +1,42 @@
+import Logging
+import NIOCore
+import NIOPosix
+
+/// Forwards every connection accepted on a listening socket to one fixed host:port, byte for byte (with
+/// half-close and backpressure, as a CONNECT tunnel). The Lambda endpoint inside a sandbox is one: it
+/// listens in the sandbox's network namespace and connects, from the supervisor's, to Corral's own API.
+public enum TCPForwarder {
+    /// Starts forwarding connections on `fd` (bound and listening) to `host`:`port`. The returned channel
+    /// owns `fd`; closing it stops accepting (open connections run to their end).
+    public static func start(listeningSocket fd: Int32, to host: String, port: Int, group: any EventLoopGroup, logger: Logger,
+                             connectTimeout: TimeAmount = .seconds(10)) async throws -> any Channel {
+        try await ServerBootstrap(group: group)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelOption(.autoRead, value: false)
+            .childChannelInitializer { client in
+                let connecting = ClientBootstrap(group: client.eventLoop)
+                    .connectTimeout(connectTimeout)
+                    .channelOption(.autoRead, value: false)
+                    .channelOption(.allowRemoteHalfClosure, value: true)
+                    .connect(host: host, port: port)
+                return connecting.flatMapError { error in
+                    logger.warning("forwarder: cannot connect to \(host):\(port): \(error)")
+                    return client.close().flatMapThrowing { throw error }
+                }.flatMap { upstream in
+                    let (clientSide, upstreamSide) = TunnelHandler.matchedPair()
+                    do {
+                        try upstream.pipeline.syncOperations.addHandler(upstreamSide)
+                        try client.pipeline.syncOperations.addHandler(clientSide)
+                    } catch {
+                        upstream.close(promise: nil)
+                        return client.eventLoop.makeFailedFuture(error)
+                    }
+                    ProxyRequestHandler.setAutoRead(client, true)
+                    ProxyRequestHandler.setAutoRead(upstream, true)
+                    return client.eventLoop.makeSucceededVoidFuture()
+                }
+            }
+            .withBoundSocket(fd)
+            .get()
+    }
+}
