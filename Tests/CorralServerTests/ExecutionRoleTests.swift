@@ -146,6 +146,19 @@ extension ServerTests {
             #expect(refusal?["code"] as? String == "InvalidParameterValueException", "\(key): \(seen[key] ?? "")")
             #expect((refusal?["message"] as? String)?.contains("cannot be assumed by Lambda") == true, "\(key): \(seen[key] ?? "")")
         }
+        // `corral policy effective` shows what the worker's role compiles to; the basic role, nothing.
+        let effective = try Self.run([Self.binary, "policy", "effective", "worker", "--endpoint", "http://127.0.0.1:\(port)"])
+        for line in ["role:     arn:aws:iam::000000000000:role/worker", "  \(root)/in  read-only", "  \(root)/out  read-write", "  \(site)  read-only",
+                     "  arn:corral:net:::\(granted.hostPort)", "  /run/secrets/db-password  read-only", "role credentials: yes",
+                     "limits:   memory 128 MB (no swap), cpus 1, pids 1024, /tmp 512 MB, timeout 30 s", "seccomp:  default"] {
+            #expect(effective.status == 0 && effective.output.contains(line), "missing '\(line)' in:\n\(effective.output)\(effective.errors)")
+        }
+        #expect(!effective.output.contains("api-token") && !effective.output.contains("hidden"))
+        let basicEffective = try Self.run([Self.binary, "policy", "effective", "basic", "--json", "--endpoint", "http://127.0.0.1:\(port)"])
+        let basicSandbox = try #require(try JSONSerialization.jsonObject(with: Data(basicEffective.output.utf8)) as? [String: Any], "\(basicEffective)")
+        #expect((basicSandbox["Binds"] as? [Any])?.isEmpty == true && (basicSandbox["Secrets"] as? [Any])?.isEmpty == true
+            && (basicSandbox["Egress"] as? [Any])?.isEmpty == true && basicSandbox["RoleCredentials"] as? Bool == false, "\(basicSandbox)")
+
         // The environment's credentials die with it.
         #expect((seen["afterRetire"] as? [String: Any])?["code"] as? String == "UnrecognizedClientException", "\(seen["afterRetire"] ?? "")")
         // Nothing of the secrets stays on the host once environments end.
