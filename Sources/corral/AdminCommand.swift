@@ -4,14 +4,16 @@ import CorralPolicy
 import CorralStore
 import Foundation
 
-/// `corral admin`: tenants and their access keys, on this machine. Works on the server's database
-/// directly (SQLite allows it while the server runs; a key change reaches a running server within
-/// TenantStore.keyCacheSeconds). Needs what the database needs: its owner (root for /var/lib/corral).
+/// `corral admin`: tenants, access keys, quotas, roles and secrets, on this machine. Each command goes
+/// through the running server (DATA/admin.sock, root only), which applies it at once, or works on the
+/// database directly when no server runs (AdminAction.run decides). Needs root, or the database's owner.
 struct AdminCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "admin",
-        abstract: "Manage tenants and access keys (local: works on the server's database).",
+        abstract: "Manage tenants, access keys, quotas, roles and secrets (local: this machine's server).",
         discussion: """
+            Every command takes --data DIR, like `corral serve`. While the server runs, a command goes through its socket DIR/admin.sock (mode 0600; the server refuses any peer but root) and takes effect at once: a revoked key is refused from the next request, a changed role or secret reaches new environments. When no server runs, it works on the database directly.
+
             Examples:
               corral admin tenant create acme --json       # prints accountId, accessKeyId, secretAccessKey (shown once)
               corral admin tenant quota acme --concurrency 20 --memory 1024
@@ -55,9 +57,9 @@ struct AuditCommand: AdminAction {
     }
 }
 
-/// Where the database is: `--data DIR`, like `corral serve`.
+/// Where the database is: `--data DIR`, like `corral serve` (and DIR/admin.sock, when the server runs).
 struct DataOptions: ParsableArguments {
-    @Option(help: "The server's data directory (default: /var/lib/corral as root, else $XDG_DATA_HOME/corral).")
+    @Option(help: "The server's data directory: its admin.sock while the server runs, else its database (default: /var/lib/corral as root, else $XDG_DATA_HOME/corral).")
     var data: String?
 
     var directory: String { data ?? ServeCommand.defaultDataDirectory }
@@ -262,7 +264,7 @@ struct KeyCommand: ParsableCommand {
 struct RoleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "role", abstract: "Store a tenant's execution roles (a name and an IAM policy document a function's Role names).",
-        discussion: "Roles are stored and checked here; compiling them into each function's sandbox (fs binds, egress, credentials, secrets) is not done yet.",
+        discussion: "Each new environment of a function gets its role's grants (fs binds, egress, credentials, secrets). Through a running server, putting or deleting a role retires the warm environments of the functions naming it, so the next invocation starts with the role as it is now.",
         subcommands: [Put.self, Get.self, List.self, Delete.self])
 
     struct Put: AdminAction {
@@ -330,7 +332,7 @@ struct RoleCommand: ParsableCommand {
 struct SecretCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "secret", abstract: "Store a tenant's secrets (named values a role may grant with secrets:Get).",
-        discussion: "Values are kept in the database (0600) and never printed; putting them into sandboxes under /run/secrets is not done yet.",
+        discussion: "Values are kept in the database (0600) and never printed; a function whose role grants one finds it in /run/secrets/NAME. Through a running server, putting or deleting a secret retires the warm environments whose role grants it.",
         subcommands: [Put.self, Delete.self, List.self])
 
     struct Put: AdminAction {
