@@ -52,6 +52,10 @@ int corral_pipe_cloexec(int fds[2]) {
     return pipe2(fds, O_CLOEXEC);
 }
 
+int corral_accept_cloexec(int fd) {
+    return accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+}
+
 int corral_syscall_exists(enum corral_syscall_probe which) {
     long rc;
     switch (which) {

@@ -5,8 +5,9 @@ import GRDB
 public final class TenantStore: Sendable {
     let store: StoreDatabase
     /// activeKey's answers, kept briefly: every API request asks, and a SQLite read each time cost a
-    /// quarter of the server's CPU. Emptied by every key or tenant change made through this store; a
-    /// change made by another process (`corral admin` on the database) is seen within `keyCacheSeconds`.
+    /// quarter of the server's CPU. Emptied by every key or tenant change made through this store (a
+    /// running server's `corral admin` commands come through its own); a change made on the database by
+    /// another process is seen within `keyCacheSeconds`.
     private let keyCache = KeyCache()
     public static let keyCacheSeconds = 2.0
 

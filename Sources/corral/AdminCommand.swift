@@ -4,14 +4,16 @@ import CorralPolicy
 import CorralStore
 import Foundation
 
-/// `corral admin`: tenants and their access keys, on this machine. Works on the server's database
-/// directly (SQLite allows it while the server runs; a key change reaches a running server within
-/// TenantStore.keyCacheSeconds). Needs what the database needs: its owner (root for /var/lib/corral).
+/// `corral admin`: tenants, access keys, quotas, roles and secrets, on this machine. Each command goes
+/// through the running server (DATA/admin.sock, root only), which applies it at once, or works on the
+/// database directly when no server runs (AdminAction.run decides). Needs root, or the database's owner.
 struct AdminCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "admin",
-        abstract: "Manage tenants and access keys (local: works on the server's database).",
+        abstract: "Manage tenants, access keys, quotas, roles and secrets (local: this machine's server).",
         discussion: """
+            Every command takes --data DIR, like `corral serve`. While the server runs, a command goes through its socket DIR/admin.sock (mode 0600; the server refuses any peer but root) and takes effect at once: a revoked key is refused from the next request, a changed role or secret reaches new environments. When no server runs, it works on the database directly.
+
             Examples:
               corral admin tenant create acme --json       # prints accountId, accessKeyId, secretAccessKey (shown once)
               corral admin tenant quota acme --concurrency 20 --memory 1024
@@ -26,7 +28,7 @@ struct AdminCommand: ParsableCommand {
     static let auditFileName = "audit.log"
 }
 
-struct AuditCommand: ParsableCommand {
+struct AuditCommand: AdminAction {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Print the audit log: every authorization decision (principal, action, resource, decision, deciding statement), one JSON object a line.")
@@ -38,69 +40,39 @@ struct AuditCommand: ParsableCommand {
         if let tail, tail < 1 { throw ValidationError("--tail must be at least 1") }
     }
 
-    func run() throws {
-        let path = data.directory + "/" + AdminCommand.auditFileName
+    func perform(_ admin: AdminContext) throws {
+        let path = admin.dataDirectory + "/" + AdminCommand.auditFileName
         guard FileManager.default.fileExists(atPath: path) else {
-            printError("corral admin: no audit log at \(path) yet (the server writes one decision per API request)")
+            admin.printError("corral admin: no audit log at \(path) yet (the server writes one decision per API request)")
             throw ExitCode(1)
         }
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            printError("corral admin: cannot read \(path) (run as its owner, e.g. root)")
+            admin.printError("corral admin: cannot read \(path) (run as its owner, e.g. root)")
             throw ExitCode(1)
         }
         var lines = text.split(separator: "\n")
         if denied { lines = lines.filter { !$0.contains("\"decision\":\"Allow\"") } }
         if let tail { lines = Array(lines.suffix(tail)) }
-        for line in lines { print(line) }
+        for line in lines { admin.print(String(line)) }
     }
 }
 
-/// Where the database is: `--data DIR`, like `corral serve`.
+/// Where the database is: `--data DIR`, like `corral serve` (and DIR/admin.sock, when the server runs).
 struct DataOptions: ParsableArguments {
-    @Option(help: "The server's data directory (default: /var/lib/corral as root, else $XDG_DATA_HOME/corral).")
+    @Option(help: "The server's data directory: its admin.sock while the server runs, else its database (default: /var/lib/corral as root, else $XDG_DATA_HOME/corral).")
     var data: String?
 
     var directory: String { data ?? ServeCommand.defaultDataDirectory }
-
-    /// The tenant store of the data directory's database, which must exist (the server made it).
-    func tenants() throws -> TenantStore {
-        let path = directory + "/corral.sqlite"
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw ValidationError("no database at \(path): start `corral serve --data \(directory)` once, or pass --data")
-        }
-        guard access(path, R_OK | W_OK) == 0 else { throw ValidationError("\(path) is not readable and writable by this user (run as its owner, e.g. root)") }
-        return TenantStore(database: try StoreDatabase(path: path))
-    }
 }
 
-/// `--tenant T` and `--data DIR`: the commands that act on one tenant's things.
+/// `--tenant T`: the commands that act on one tenant's things.
 struct TenantOptions: ParsableArguments {
     @Option(help: "Tenant name or account id.") var tenant: String
-    @OptionGroup var data: DataOptions
 
-    /// The data directory's tenant store and the named tenant (not found: a StoreError).
-    func open() throws -> (store: TenantStore, tenant: Tenant) {
-        let store = try data.tenants()
+    /// The tenant store and the named tenant (not found: a StoreError).
+    func open(_ admin: AdminContext) throws -> (store: TenantStore, tenant: Tenant) {
+        let store = try admin.tenants()
         return (store, try store.tenant(tenant))
-    }
-}
-
-/// Prints `object` as sorted, pretty JSON.
-func printJSON(_ object: Any) {
-    let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data("{}".utf8)
-    print(String(decoding: data, as: UTF8.self))
-}
-
-/// Runs an admin action, printing store refusals as `corral admin: message` and exiting 1.
-func adminCall(_ body: () throws -> Void) throws {
-    do {
-        try body()
-    } catch let error as StoreError {
-        printError("corral admin: \(error)")
-        throw ExitCode(1)
-    } catch let error as PolicyError {
-        printError("corral admin: MalformedPolicyDocumentException: \(error)")
-        throw ExitCode(1)
     }
 }
 
@@ -108,7 +80,7 @@ struct TenantCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "tenant", abstract: "Create and list tenants, show and set their quotas.",
                                                     subcommands: [Create.self, List.self, Quota.self])
 
-    struct Create: ParsableCommand {
+    struct Create: AdminAction {
         static let configuration = CommandConfiguration(
             abstract: "Create a tenant and its first (root) access key; the secret is printed once, here.")
         @Argument(help: "The tenant's name (letters, digits, '-', '_', '.').") var name: String
@@ -116,42 +88,44 @@ struct TenantCommand: ParsableCommand {
         @Flag(help: "Print {accountId, accessKeyId, secretAccessKey} as JSON.") var json = false
         @OptionGroup var data: DataOptions
 
-        func run() throws {
-            try adminCall {
-                let tenants = try data.tenants()
+        func perform(_ admin: AdminContext) throws {
+            try admin.call {
+                let tenants = try admin.tenants()
                 let tenant = try tenants.createTenant(name: name, account: account)
+                admin.changed(.tenants)
                 let secret = AccessKeyGenerator.secret()
                 let key = try tenants.createKey(account: tenant.account, id: AccessKeyGenerator.keyID(), secret: secret)
+                admin.changed(.keys)
                 if json {
-                    printJSON(["name": tenant.name, "accountId": tenant.account, "accessKeyId": key.id, "secretAccessKey": secret])
+                    admin.printJSON(["name": tenant.name, "accountId": tenant.account, "accessKeyId": key.id, "secretAccessKey": secret])
                 } else {
-                    print("tenant \(tenant.name): account \(tenant.account)")
-                    print("accessKeyId:     \(key.id)")
-                    print("secretAccessKey: \(secret)   (shown once; keep it)")
+                    admin.print("tenant \(tenant.name): account \(tenant.account)")
+                    admin.print("accessKeyId:     \(key.id)")
+                    admin.print("secretAccessKey: \(secret)   (shown once; keep it)")
                 }
             }
         }
     }
 
-    struct List: ParsableCommand {
+    struct List: AdminAction {
         static let configuration = CommandConfiguration(abstract: "List the tenants.")
         @Flag(help: "Print JSON.") var json = false
         @OptionGroup var data: DataOptions
 
-        func run() throws {
-            try adminCall {
-                let all = try data.tenants().tenants()
+        func perform(_ admin: AdminContext) throws {
+            try admin.call {
+                let all = try admin.tenants().tenants()
                 if json {
-                    printJSON(all.map { ["name": $0.name, "accountId": $0.account, "created": ISO8601DateFormatter().string(from: $0.created)] })
+                    admin.printJSON(all.map { ["name": $0.name, "accountId": $0.account, "created": ISO8601DateFormatter().string(from: $0.created)] })
                     return
                 }
-                print("NAME".padding(toLength: 24, withPad: " ", startingAt: 0) + "  ACCOUNT")
-                for tenant in all { print(tenant.name.padding(toLength: 24, withPad: " ", startingAt: 0) + "  " + tenant.account) }
+                admin.print("NAME".padding(toLength: 24, withPad: " ", startingAt: 0) + "  ACCOUNT")
+                for tenant in all { admin.print(tenant.name.padding(toLength: 24, withPad: " ", startingAt: 0) + "  " + tenant.account) }
             }
         }
     }
 
-    struct Quota: ParsableCommand {
+    struct Quota: AdminAction {
         static let configuration = CommandConfiguration(abstract: "Show a tenant's quotas, or set some of them.")
         @Argument(help: "Tenant name or account id.") var tenant: String
         @Option(help: "Invocations running at once over all its functions (0: no quota of its own).") var concurrency: Int?
@@ -172,9 +146,9 @@ struct TenantCommand: ParsableCommand {
             if let ephemeral, !(512...10240).contains(ephemeral) { throw ValidationError("--ephemeral must be 512-10240") }
         }
 
-        func run() throws {
-            try adminCall {
-                let tenants = try data.tenants()
+        func perform(_ admin: AdminContext) throws {
+            try admin.call {
+                let tenants = try admin.tenants()
                 var found = try tenants.tenant(tenant)
                 var quotas = found.quotas
                 if let concurrency { quotas.concurrentExecutions = concurrency == 0 ? nil : concurrency }
@@ -183,16 +157,19 @@ struct TenantCommand: ParsableCommand {
                 if let functions { quotas.functions = functions }
                 if let codeStorage { quotas.codeStorageBytes = codeStorage }
                 if let ephemeral { quotas.ephemeralStorageMB = ephemeral }
-                if quotas != found.quotas { found = try tenants.setQuotas(found.account, quotas) }
+                if quotas != found.quotas {
+                    found = try tenants.setQuotas(found.account, quotas)
+                    admin.changed(.quotas)
+                }
                 let q = found.quotas
                 let rows: [(String, Any)] = [("concurrentExecutions", q.concurrentExecutions.map { $0 as Any } ?? NSNull()), ("memorySizeMB", q.memorySizeMB),
                                              ("timeoutSeconds", q.timeoutSeconds), ("functions", q.functions),
                                              ("codeStorageBytes", q.codeStorageBytes), ("ephemeralStorageMB", q.ephemeralStorageMB)]
                 if json {
-                    printJSON(Dictionary(uniqueKeysWithValues: rows))
+                    admin.printJSON(Dictionary(uniqueKeysWithValues: rows))
                 } else {
-                    print("tenant \(found.name) (account \(found.account))")
-                    for (name, value) in rows { print("  \(name): \(value is NSNull ? "none (the host's capacity and fair share)" : "\(value)")") }
+                    admin.print("tenant \(found.name) (account \(found.account))")
+                    for (name, value) in rows { admin.print("  \(name): \(value is NSNull ? "none (the host's capacity and fair share)" : "\(value)")") }
                 }
             }
         }
@@ -203,7 +180,7 @@ struct KeyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "key", abstract: "Create, list and revoke access keys.",
                                                     subcommands: [Create.self, List.self, Revoke.self])
 
-    struct Create: ParsableCommand {
+    struct Create: AdminAction {
         static let configuration = CommandConfiguration(
             abstract: "Create an access key for a tenant; the secret is printed once, here.",
             discussion: "Without --user the key is the tenant's root: all of its account. With --user it acts as arn:aws:iam::ACCOUNT:user/NAME and may do what --policy (an IAM identity policy, JSON) allows, and nothing else.")
@@ -217,66 +194,68 @@ struct KeyCommand: ParsableCommand {
             if policy != nil && user == nil { throw ValidationError("--policy needs --user (a root key may do anything in its account)") }
         }
 
-        func run() throws {
-            try adminCall {
+        func perform(_ admin: AdminContext) throws {
+            try admin.call {
                 var document: String?
                 if let policy {
-                    guard let text = try? String(contentsOfFile: policy, encoding: .utf8) else { throw ValidationError("cannot read \(policy)") }
+                    guard let text = try? String(contentsOfFile: admin.path(policy), encoding: .utf8) else { throw ValidationError("cannot read \(policy)") }
                     _ = try PolicyDocument.parse(text, kind: .identity)
                     document = text
                 }
-                let tenants = try data.tenants()
+                let tenants = try admin.tenants()
                 let owner = try tenants.tenant(tenant)
                 let secret = AccessKeyGenerator.secret()
                 let key = try tenants.createKey(account: owner.account, user: user, policy: document, id: AccessKeyGenerator.keyID(), secret: secret)
+                admin.changed(.keys)
                 if json {
-                    printJSON(["accountId": key.account, "accessKeyId": key.id, "secretAccessKey": secret, "principal": key.principalARN])
+                    admin.printJSON(["accountId": key.account, "accessKeyId": key.id, "secretAccessKey": secret, "principal": key.principalARN])
                 } else {
-                    print("access key of \(owner.name), acting as \(key.principalARN)")
-                    print("accessKeyId:     \(key.id)")
-                    print("secretAccessKey: \(secret)   (shown once; keep it)")
+                    admin.print("access key of \(owner.name), acting as \(key.principalARN)")
+                    admin.print("accessKeyId:     \(key.id)")
+                    admin.print("secretAccessKey: \(secret)   (shown once; keep it)")
                 }
             }
         }
     }
 
-    struct List: ParsableCommand {
+    struct List: AdminAction {
         static let configuration = CommandConfiguration(abstract: "List access keys (never their secrets).")
         @Option(help: "Only this tenant's (name or account id).") var tenant: String?
         @Flag(help: "Print JSON.") var json = false
         @OptionGroup var data: DataOptions
 
-        func run() throws {
-            try adminCall {
-                let tenants = try data.tenants()
+        func perform(_ admin: AdminContext) throws {
+            try admin.call {
+                let tenants = try admin.tenants()
                 let account = try tenant.map { try tenants.tenant($0).account }
                 let keys = try tenants.keys(account: account)
                 let iso = ISO8601DateFormatter()
                 if json {
-                    printJSON(keys.map { key -> [String: Any] in
+                    admin.printJSON(keys.map { key -> [String: Any] in
                         ["accessKeyId": key.id, "accountId": key.account, "principal": key.principalARN, "hasPolicy": key.policy != nil,
                          "created": iso.string(from: key.created), "status": key.revoked == nil ? "Active" : "Revoked"]
                     })
                     return
                 }
-                print(["ACCESS KEY".padding(toLength: 20, withPad: " ", startingAt: 0), "STATUS ", "POLICY", "PRINCIPAL"].joined(separator: "  "))
+                admin.print(["ACCESS KEY".padding(toLength: 20, withPad: " ", startingAt: 0), "STATUS ", "POLICY", "PRINCIPAL"].joined(separator: "  "))
                 for key in keys {
-                    print([key.id.padding(toLength: 20, withPad: " ", startingAt: 0), key.revoked == nil ? "Active " : "Revoked",
-                           key.policy == nil ? "-     " : "yes   ", key.principalARN].joined(separator: "  "))
+                    admin.print([key.id.padding(toLength: 20, withPad: " ", startingAt: 0), key.revoked == nil ? "Active " : "Revoked",
+                                 key.policy == nil ? "-     " : "yes   ", key.principalARN].joined(separator: "  "))
                 }
             }
         }
     }
 
-    struct Revoke: ParsableCommand {
+    struct Revoke: AdminAction {
         static let configuration = CommandConfiguration(abstract: "Revoke an access key: requests signed with it are refused from then on.")
         @Argument(help: "The access key id.") var keyID: String
         @OptionGroup var data: DataOptions
 
-        func run() throws {
-            try adminCall {
-                let key = try data.tenants().revokeKey(keyID)
-                print("revoked \(key.id) (\(key.principalARN))")
+        func perform(_ admin: AdminContext) throws {
+            try admin.call {
+                let key = try admin.tenants().revokeKey(keyID)
+                admin.changed(.keys)
+                admin.print("revoked \(key.id) (\(key.principalARN))")
             }
         }
     }
@@ -285,60 +264,66 @@ struct KeyCommand: ParsableCommand {
 struct RoleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "role", abstract: "Store a tenant's execution roles (a name and an IAM policy document a function's Role names).",
-        discussion: "Roles are stored and checked here; compiling them into each function's sandbox (fs binds, egress, credentials, secrets) is not done yet.",
+        discussion: "Each new environment of a function gets its role's grants (fs binds, egress, credentials, secrets). Through a running server, putting or deleting a role retires the warm environments of the functions naming it, so the next invocation starts with the role as it is now.",
         subcommands: [Put.self, Get.self, List.self, Delete.self])
 
-    struct Put: ParsableCommand {
+    struct Put: AdminAction {
         static let configuration = CommandConfiguration(abstract: "Create or replace a role from a policy file.")
         @Argument(help: "The role's name (letters, digits, +=,.@_-).") var name: String
         @Option(help: "A file holding the role's policy (IAM JSON).") var policy: String
         @OptionGroup var scope: TenantOptions
+        @OptionGroup var data: DataOptions
 
-        func run() throws {
-            try adminCall {
-                guard let text = try? String(contentsOfFile: policy, encoding: .utf8) else { throw ValidationError("cannot read \(policy)") }
+        func perform(_ admin: AdminContext) throws {
+            try admin.call {
+                guard let text = try? String(contentsOfFile: admin.path(policy), encoding: .utf8) else { throw ValidationError("cannot read \(policy)") }
                 _ = try PolicyDocument.parse(text, kind: .identity)
-                let (tenants, owner) = try scope.open()
+                let (tenants, owner) = try scope.open(admin)
                 try tenants.putRole(account: owner.account, name: name, policy: text)
-                print("arn:aws:iam::\(owner.account):role/\(name)")
+                admin.changed(.role(account: owner.account, name: name))
+                admin.print("arn:aws:iam::\(owner.account):role/\(name)")
             }
         }
     }
 
-    struct Get: ParsableCommand {
+    struct Get: AdminAction {
         static let configuration = CommandConfiguration(abstract: "Print a role's policy document.")
         @Argument(help: "The role's name.") var name: String
         @OptionGroup var scope: TenantOptions
+        @OptionGroup var data: DataOptions
 
-        func run() throws {
-            try adminCall {
-                let (tenants, owner) = try scope.open()
-                print(try tenants.role(account: owner.account, name: name))
+        func perform(_ admin: AdminContext) throws {
+            try admin.call {
+                let (tenants, owner) = try scope.open(admin)
+                admin.print(try tenants.role(account: owner.account, name: name))
             }
         }
     }
 
-    struct List: ParsableCommand {
+    struct List: AdminAction {
         static let configuration = CommandConfiguration(abstract: "List a tenant's roles (their ARNs).")
         @OptionGroup var scope: TenantOptions
+        @OptionGroup var data: DataOptions
 
-        func run() throws {
-            try adminCall {
-                let (tenants, owner) = try scope.open()
-                for name in try tenants.roles(account: owner.account) { print("arn:aws:iam::\(owner.account):role/\(name)") }
+        func perform(_ admin: AdminContext) throws {
+            try admin.call {
+                let (tenants, owner) = try scope.open(admin)
+                for name in try tenants.roles(account: owner.account) { admin.print("arn:aws:iam::\(owner.account):role/\(name)") }
             }
         }
     }
 
-    struct Delete: ParsableCommand {
+    struct Delete: AdminAction {
         static let configuration = CommandConfiguration(abstract: "Delete a role.")
         @Argument(help: "The role's name.") var name: String
         @OptionGroup var scope: TenantOptions
+        @OptionGroup var data: DataOptions
 
-        func run() throws {
-            try adminCall {
-                let (tenants, owner) = try scope.open()
+        func perform(_ admin: AdminContext) throws {
+            try admin.call {
+                let (tenants, owner) = try scope.open(admin)
                 try tenants.deleteRole(account: owner.account, name: name)
+                admin.changed(.role(account: owner.account, name: name))
             }
         }
     }
@@ -347,51 +332,58 @@ struct RoleCommand: ParsableCommand {
 struct SecretCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "secret", abstract: "Store a tenant's secrets (named values a role may grant with secrets:Get).",
-        discussion: "Values are kept in the database (0600) and never printed; putting them into sandboxes under /run/secrets is not done yet.",
+        discussion: "Values are kept in the database (0600) and never printed; a function whose role grants one finds it in /run/secrets/NAME. Through a running server, putting or deleting a secret retires the warm environments whose role grants it.",
         subcommands: [Put.self, Delete.self, List.self])
 
-    struct Put: ParsableCommand {
+    struct Put: AdminAction {
         static let configuration = CommandConfiguration(abstract: "Create or replace a secret, from --file or standard input (at most 64 KiB).")
         @Argument(help: "The secret's name (letters, digits, +=,.@_-).") var name: String
         @Option(help: "A file holding the value (default: standard input).") var file: String?
         @OptionGroup var scope: TenantOptions
+        @OptionGroup var data: DataOptions
 
-        func run() throws {
-            try adminCall {
+        var readsStandardInput: Bool { file == nil }
+
+        func perform(_ admin: AdminContext) throws {
+            try admin.call {
                 let value: Data
                 if let file {
-                    guard let read = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
+                    guard let read = FileManager.default.contents(atPath: admin.path(file)) else { throw ValidationError("cannot read \(file)") }
                     value = read
                 } else {
-                    value = FileHandle.standardInput.readDataToEndOfFile()
+                    value = admin.standardInput ?? Data()
                 }
-                let (tenants, owner) = try scope.open()
+                let (tenants, owner) = try scope.open(admin)
                 try tenants.putSecret(account: owner.account, name: name, value: Array(value))
+                admin.changed(.secret(account: owner.account, name: name))
             }
         }
     }
 
-    struct Delete: ParsableCommand {
+    struct Delete: AdminAction {
         static let configuration = CommandConfiguration(abstract: "Delete a secret.")
         @Argument(help: "The secret's name.") var name: String
         @OptionGroup var scope: TenantOptions
+        @OptionGroup var data: DataOptions
 
-        func run() throws {
-            try adminCall {
-                let (tenants, owner) = try scope.open()
+        func perform(_ admin: AdminContext) throws {
+            try admin.call {
+                let (tenants, owner) = try scope.open(admin)
                 try tenants.deleteSecret(account: owner.account, name: name)
+                admin.changed(.secret(account: owner.account, name: name))
             }
         }
     }
 
-    struct List: ParsableCommand {
+    struct List: AdminAction {
         static let configuration = CommandConfiguration(abstract: "List a tenant's secrets (names only).")
         @OptionGroup var scope: TenantOptions
+        @OptionGroup var data: DataOptions
 
-        func run() throws {
-            try adminCall {
-                let (tenants, owner) = try scope.open()
-                for name in try tenants.secrets(account: owner.account) { print(name) }
+        func perform(_ admin: AdminContext) throws {
+            try admin.call {
+                let (tenants, owner) = try scope.open(admin)
+                for name in try tenants.secrets(account: owner.account) { admin.print(name) }
             }
         }
     }

@@ -20,13 +20,18 @@ struct Corral: ParsableCommand {
                 try command.run()
             }
         } catch {
-            let code = exitCode(for: error)
-            if code == .validationFailure {
+            if exitCode(for: error) == .validationFailure {
                 FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-                Foundation.exit(2)
+                Foundation.exit(exitStatus(for: error))
             }
             exit(withError: error)
         }
+    }
+
+    /// The status a command that threw `error` exits with: ArgumentParser's, with 2 for bad usage.
+    static func exitStatus(for error: Error) -> Int32 {
+        let code = exitCode(for: error)
+        return code == .validationFailure ? 2 : code.rawValue
     }
 }
 

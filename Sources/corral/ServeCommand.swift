@@ -22,6 +22,8 @@ struct ServeCommand: AsyncParsableCommand {
 
           AWS_SHARED_CREDENTIALS_FILE=/var/lib/corral/credentials aws --endpoint-url http://127.0.0.1:9000 lambda list-functions
 
+        `corral admin` commands reach the running server through DATA/admin.sock (a Unix socket, mode 0600, root's; the server refuses any peer but root) and take effect at once: a revoked key is refused from the next request. Without a running server they work on the database directly.
+
         GET /corral/ping and /metrics need no signature. SIGTERM or SIGINT stops accepting requests, lets in-flight invocations finish, then stops every sandbox.
         """)
 
@@ -97,25 +99,38 @@ struct ServeCommand: AsyncParsableCommand {
         let settings = try self.settings()
         let dataDirectory = settings.data.isEmpty ? Self.defaultDataDirectory : settings.data
         guard let (host, port) = Self.parseListen(settings.listen) else { throw ExitCode(2) }
+        // The admin socket first: a server accepting on it already uses this data directory.
+        let adminSocket: AdminServer
+        do {
+            try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            adminSocket = try AdminServer(path: AdminSocket.path(in: dataDirectory))
+        } catch {
+            printError("corral serve: cannot take admin commands on \(AdminSocket.path(in: dataDirectory)): \(error)")
+            throw ExitCode(1)
+        }
         let supervisor: Supervisor
         do {
             supervisor = try Supervisor(settings: settings, dataDirectory: dataDirectory, publicURL: "http://\(settings.listen)", logger: logger)
         } catch let error as SandboxError {
             printError("corral serve: sandboxes cannot run here: \(error)")
+            await adminSocket.stop()
             throw ExitCode(1)
         } catch {
             printError("corral serve: cannot start with data in \(dataDirectory): \(error)")
+            await adminSocket.stop()
             throw ExitCode(1)
         }
         do {
             try await supervisor.restore()
         } catch {
             printError("corral serve: cannot restore concurrency settings: \(error)")
+            await adminSocket.stop()
             await supervisor.shutdown()
             throw ExitCode(1)
         }
+        adminSocket.start(administration: supervisor.administration, logger: logger)
         let catalog = supervisor.catalog
-        logger.info("corral serve: data in \(dataDirectory); runtimes: \(catalog.identifiers.joined(separator: ", "))")
+        logger.info("corral serve: data in \(dataDirectory); runtimes: \(catalog.identifiers.joined(separator: ", ")); admin commands on \(adminSocket.path) (root only)")
         if let admin = supervisor.createdAdmin {
             // The key id only: the secret is in the file (0600) and nowhere else, never in a log.
             logger.notice("corral serve: created the admin tenant (account \(admin.account)) and its access key \(admin.id); credentials in \(supervisor.credentialsFile) (mode 0600)")
@@ -131,10 +146,12 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             try await group.run()
         } catch {
+            await adminSocket.stop()
             await supervisor.shutdown()
             throw error
         }
         logger.info("corral serve: stopped; stopping sandboxes")
+        await adminSocket.stop()
         await supervisor.shutdown()
     }
 }

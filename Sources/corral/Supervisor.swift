@@ -29,6 +29,8 @@ final class Supervisor {
     private let reaper: Task<Void, Never>
     /// Functions' execution roles: checked on create/update, compiled into each environment.
     let roles: ExecutionRoles
+    /// What runs `corral admin` commands sent to DATA/admin.sock, on these stores.
+    let administration: ServerAdministration
 
     init(settings: ServerConfiguration, dataDirectory: String, publicURL: String, logger: Logger) throws {
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -64,6 +66,7 @@ final class Supervisor {
                                                      environments: settings.capacityEnvironments > 0 ? settings.capacityEnvironments
                                                          : CapacityBudget.defaultEnvironments(memoryMB: memoryMB))
         invoker = Invoker(configuration: invokerConfiguration, launcher: launcher, catalog: catalog, logs: logs, logger: logger, metrics: metrics)
+        administration = ServerAdministration(dataDirectory: dataDirectory, tenants: tenants, functions: store, roles: roles, invoker: invoker)
         reaper = invoker.startReaper(interval: min(2, max(0.25, Double(settings.idleTimeoutSeconds) / 4)))
         let catalog = self.catalog
         let tenantStore = tenants
@@ -116,7 +119,8 @@ final class Supervisor {
     }
 
     /// Gives the warm pool every tenant's concurrency quota, as stored now (`corral admin tenant quota`
-    /// changes the database; a running server follows within TenantStore.keyCacheSeconds).
+    /// through DATA/admin.sock applies it at once; a change made on the database by another process is
+    /// followed within TenantStore.keyCacheSeconds).
     static func applyTenantQuotas(_ tenants: TenantStore, _ invoker: Invoker) async {
         guard let all = try? tenants.tenants() else { return }
         var quotas: [String: Int] = [:]

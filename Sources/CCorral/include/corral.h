@@ -176,6 +176,8 @@ int corral_apply_op(int rootfd, const struct corral_op *op);
 /* Raw syscalls glibc does not wrap on every supported release. Each returns -1 with errno set on failure. */
 int corral_pidfd_send_signal(int pidfd, int sig);
 int corral_pipe_cloexec(int fds[2]);
+/* accept4(fd, NULL, NULL, SOCK_CLOEXEC): glibc declares accept4 only under _GNU_SOURCE, which Swift does not see. */
+int corral_accept_cloexec(int fd);
 int corral_clone3_supported(void);
 
 /* Whether a syscall exists on this kernel (called with harmless invalid arguments; not ENOSYS). */
