@@ -456,7 +456,7 @@ import Testing
 
     @Test("corral admin: tenants and keys; a tenant's root key, a CI key limited by its policy, revocation, the audit log")
     func administration() throws {
-        _ = try Self.gate()
+        let python = try Self.gate()
         let scratch = Scratch("corral-admin")
         defer { scratch.remove() }
         let directory = scratch.directory
@@ -500,6 +500,26 @@ import Testing
         #expect(ciKey["principal"] as? String == "arn:aws:iam::\(account):user/ci", "\(made)")
         let invoked = try cli(ciKey, ["invoke", "f"])
         #expect(invoked.status == 0 && invoked.output.contains("hello"), "\(invoked)")
+        // Invoke with X-Amz-Invocation-Type DryRun answers whether the caller may invoke: 204 for the CI key
+        // on f, AccessDeniedException for a key whose policy only reads.
+        func dryRun(_ key: [String: Any]) throws -> String {
+            try Self.run(["/usr/bin/env", "AWS_ACCESS_KEY_ID=\(key["accessKeyId"] ?? "")", "AWS_SECRET_ACCESS_KEY=\(key["secretAccessKey"] ?? "")",
+                          "AWS_SHARED_CREDENTIALS_FILE=/nonexistent", python, "-c", """
+                import boto3, botocore
+                c = boto3.client("lambda", endpoint_url="http://127.0.0.1:\(port)", region_name="us-east-1")
+                try:
+                    print(c.invoke(FunctionName="f", InvocationType="DryRun")["StatusCode"])
+                except botocore.exceptions.ClientError as e:
+                    print(e.response["Error"]["Code"])
+                """]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        #expect(try dryRun(ciKey) == "204")
+        let readPolicy = directory + "-read.json"
+        defer { try? FileManager.default.removeItem(atPath: readPolicy) }
+        try #"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "lambda:Get*", "Resource": "*"}]}"#
+            .write(toFile: readPolicy, atomically: true, encoding: .utf8)
+        let reader = json(try Self.run([Self.binary, "admin", "key", "create", "--tenant", "acme", "--user", "reader", "--policy", readPolicy, "--json"] + data))
+        #expect(try dryRun(reader) == "AccessDeniedException")
         let listed = try cli(ciKey, ["functions"])
         #expect(listed.status == 1 && listed.errors.contains("AccessDeniedException") && listed.errors.contains("user/ci is not authorized to perform: lambda:ListFunctions"), "\(listed)")
         // aws:SourceIp is the client's address: a key allowed only from 10.0.0.0/8 is refused from loopback,
