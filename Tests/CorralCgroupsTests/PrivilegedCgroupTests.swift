@@ -167,12 +167,21 @@ struct PrivilegedCgroupTests {
             try group.killAll()
             return Double((group.stats().cpuTimeNanoseconds ?? 0) - before) / 1e9
         }
-        let limited = try spin(in: Cgroup.create(host: host, parent: parent, name: "limited",
-                                                 limits: CgroupLimits(cpuQuota: 0.2)))
-        let free = try spin(in: Cgroup.create(host: host, parent: parent, name: "free", limits: CgroupLimits()))
-        #expect(limited > 0.05, "limited used \(limited) s")
-        #expect(limited <= 0.2 * 1.5 + 0.15, "limited used \(limited) s")
-        #expect(free > 0.6, "unlimited used \(free) s")
+        let limitedGroup = try Cgroup.create(host: host, parent: parent, name: "limited", limits: CgroupLimits(cpuQuota: 0.2))
+        let freeGroup = try Cgroup.create(host: host, parent: parent, name: "free", limits: CgroupLimits())
+        // The quota's ceiling holds whatever else runs, so every window is checked against it. The floors
+        // (the spinner ran at all; unlimited, it gets far more than the quota) need CPU that other suites
+        // running meanwhile can take: a window is measured again, up to four times, before they fail.
+        var limited: [Double] = []
+        var free: [Double] = []
+        for _ in 0..<4 {
+            limited.append(try spin(in: limitedGroup))
+            free.append(try spin(in: freeGroup))
+            if limited.last! > 0.05 && free.last! > 0.6 { break }
+        }
+        #expect(limited.allSatisfy { $0 <= 0.2 * 1.5 + 0.15 }, "limited used \(limited) s in 1.5 s windows")
+        #expect(limited.contains { $0 > 0.05 }, "limited used \(limited) s")
+        #expect(free.contains { $0 > 0.6 }, "unlimited used \(free) s")
     }
 
     /// killAll empties a tree that double-forks, ignores SIGTERM and has stopped members; with cgroup.kill
