@@ -14,19 +14,24 @@ extension EgressProxy {
         public var connectTimeout: TimeAmount
         /// The most client connections open at once on this proxy (503 past it).
         public var maxConnections: Int
+        /// Whether a granted host name may resolve to loopback or link-local addresses (HostResolution).
+        /// Off: only a grant naming such an address literally reaches it.
+        public var namesMayReachInternalAddresses: Bool
 
         public init(
             maxRequestHeadBytes: Int = 32 * 1024,
             requestHeadTimeout: TimeAmount = .seconds(30),
             idleTimeout: TimeAmount = .seconds(300),
             connectTimeout: TimeAmount = .seconds(10),
-            maxConnections: Int = 256
+            maxConnections: Int = 256,
+            namesMayReachInternalAddresses: Bool = false
         ) {
             self.maxRequestHeadBytes = maxRequestHeadBytes
             self.requestHeadTimeout = requestHeadTimeout
             self.idleTimeout = idleTimeout
             self.connectTimeout = connectTimeout
             self.maxConnections = maxConnections
+            self.namesMayReachInternalAddresses = namesMayReachInternalAddresses
         }
     }
 }

@@ -18,8 +18,15 @@ struct ProxyReply: Sendable, Equatable {
         ProxyReply(status: .badRequest, message: "Bad request: \(reason).")
     }
 
-    /// 502 when the destination refused, could not be resolved or broke off; 504 when connecting timed out.
+    /// 502 when the destination refused, could not be resolved or broke off; 504 when connecting timed out;
+    /// 403 when a granted name resolves only to loopback or link-local addresses (HostResolution).
     static func upstreamFailed(_ target: ProxyTarget, _ error: any Error) -> ProxyReply {
+        if let refused = error as? HostResolution.InternalOnly {
+            return ProxyReply(status: .forbidden, message: "Refused \(target.destination): \(refused).")
+        }
+        if let failed = error as? HostResolution.Failed {
+            return ProxyReply(status: .badGateway, message: "Could not resolve \(failed.name): \(failed.reason).")
+        }
         if case let ChannelError.connectTimeout(after) = error {
             let seconds = Double(after.nanoseconds) / 1e9
             return ProxyReply(status: .gatewayTimeout, message: "Connecting to \(target.destination) timed out after \(seconds) s.")

@@ -165,21 +165,42 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
     /// new channel does not read until the caller turns `autoRead` on.
     func connect(_ target: ProxyTarget, halfClosure: Bool, initializer: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>) -> EventLoopFuture<any Channel>? {
         guard let context else { return nil }
-        let bootstrap = ClientBootstrap(group: context.eventLoop)
-            .connectTimeout(limits.connectTimeout)
-            .channelOption(.autoRead, value: false)
-            .channelOption(.allowRemoteHalfClosure, value: halfClosure)
-            .channelInitializer(initializer)
+        let eventLoop = context.eventLoop
+        let timeout = limits.connectTimeout
+        let bootstrap: @Sendable () -> ClientBootstrap = {
+            ClientBootstrap(group: eventLoop)
+                .connectTimeout(timeout)
+                .channelOption(.autoRead, value: false)
+                .channelOption(.allowRemoteHalfClosure, value: halfClosure)
+                .channelInitializer(initializer)
+        }
         switch target.host {
-        case .name:
-            return bootstrap.connect(host: target.host.address, port: target.port)
+        case let .name(name):
+            guard !limits.namesMayReachInternalAddresses else { return bootstrap().connect(host: name, port: target.port) }
+            // Resolved here, off the event loop, so the addresses can be checked (HostResolution), then each
+            // tried in the resolver's order.
+            let port = target.port
+            return NIOThreadPool.singleton.runIfActive(eventLoop: eventLoop) {
+                try HostResolution.reachableAddresses(name, port: port)
+            }.flatMap { addresses in
+                Self.connect(bootstrap, toFirstOf: addresses[...], on: eventLoop)
+            }
         case .ipv4, .ipv6:
             // A literal is connected to as it is: no resolver in between.
             do {
-                return bootstrap.connect(to: try SocketAddress(ipAddress: target.host.address, port: target.port))
+                return bootstrap().connect(to: try SocketAddress(ipAddress: target.host.address, port: target.port))
             } catch {
-                return context.eventLoop.makeFailedFuture(error)
+                return eventLoop.makeFailedFuture(error)
             }
+        }
+    }
+
+    /// Connects to the first of `addresses` that accepts; fails with the last one's error.
+    static func connect(_ bootstrap: @escaping @Sendable () -> ClientBootstrap, toFirstOf addresses: ArraySlice<SocketAddress>,
+                        on eventLoop: any EventLoop) -> EventLoopFuture<any Channel> {
+        guard let first = addresses.first else { return eventLoop.makeFailedFuture(ChannelError.connectPending) }
+        return bootstrap().connect(to: first).flatMapError { error in
+            addresses.count > 1 ? connect(bootstrap, toFirstOf: addresses.dropFirst(), on: eventLoop) : eventLoop.makeFailedFuture(error)
         }
     }
 

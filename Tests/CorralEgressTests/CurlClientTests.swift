@@ -21,7 +21,7 @@ struct CurlClientTests {
 
     @Test func curlWorksThroughTheProxy() async throws {
         let server = try await TestServer.start(.http)
-        let proxy = try await ProxyUnderTest.start(["127.0.0.1:\(server.port)", "localhost:\(server.port)"])
+        let proxy = try await ProxyUnderTest.start(["127.0.0.1:\(server.port)", "localhost:\(server.port)"], limits: .init(namesMayReachInternalAddresses: true))
         defer { Task { await proxy.stop(); await server.stop() } }
         let via = ["--proxy", "http://127.0.0.1:\(proxy.port)"]
 

@@ -1,4 +1,6 @@
+import NIOCore
 import Testing
+@testable import CorralEgress
 
 /// CONNECT through the proxy: tunnels to granted destinations, refusals for the rest. Servers listen on
 /// loopback addresses of this machine only.
@@ -99,7 +101,9 @@ import Testing
 
     @Test func hostNamesAreGrantedCaseInsensitively() async throws {
         let server = try await TestServer.start(.echo)
-        let proxy = try await ProxyUnderTest.start(["LOCALHOST:\(server.port)"])
+        // The only name this machine resolves without DNS is localhost, which names may not reach by
+        // default (see aNameNeverReachesLoopbackUnlessTheAddressIsGranted); allowed here to test matching.
+        let proxy = try await ProxyUnderTest.start(["LOCALHOST:\(server.port)"], limits: .init(namesMayReachInternalAddresses: true))
         defer { Task { await proxy.stop(); await server.stop() } }
 
         for name in ["localhost", "LocalHost"] {
@@ -112,6 +116,35 @@ import Testing
         let (_, byAddress) = try proxy.connect("127.0.0.1:\(server.port)")
         #expect(byAddress.status == 403)
         #expect(server.acceptCount == 2)
+    }
+
+    @Test func aNameNeverReachesLoopbackUnlessTheAddressIsGranted() async throws {
+        let server = try await TestServer.start(.echo)
+        let proxy = try await ProxyUnderTest.start(["localhost:\(server.port)", "127.0.0.1:\(server.port)"])
+        defer { Task { await proxy.stop(); await server.stop() } }
+
+        // Granted by name, but localhost resolves to loopback: refused, and nothing reaches the server.
+        let client = try proxy.client()
+        try client.send("CONNECT localhost:\(server.port) HTTP/1.1\r\n\r\n")
+        let response = try client.readResponse()
+        #expect(response.status == 403)
+        #expect(response.text.contains("localhost resolves only to") && response.text.contains("grant the address itself"), "\(response.text)")
+        #expect(server.acceptCount == 0)
+        // The oracle: the literal address, granted, is reached.
+        let (tunnel, head) = try proxy.connect("127.0.0.1:\(server.port)")
+        #expect(head.status == 200)
+        try tunnel.send("hi")
+        #expect(try tunnel.read(count: 2) == Array("hi".utf8))
+        #expect(server.acceptCount == 1)
+    }
+
+    @Test func internalAddressesAreRecognized() throws {
+        for (text, expected) in [("127.0.0.1", true), ("127.255.1.2", true), ("169.254.169.254", true), ("0.0.0.0", true), ("::1", true), ("::", true),
+                                 ("fe80::1", true), ("::ffff:127.0.0.1", true), ("::ffff:169.254.169.254", true),
+                                 ("10.0.0.1", false), ("192.168.1.1", false), ("8.8.8.8", false), ("169.255.0.1", false), ("2001:db8::1", false),
+                                 ("fec0::1", false), ("::2", false), ("::ffff:8.8.8.8", false)] {
+            #expect(HostResolution.isInternal(try SocketAddress(ipAddress: text, port: 80)) == expected, "\(text)")
+        }
     }
 
     @Test func malformedTargetsGet400AndReachNothing() async throws {
