@@ -98,7 +98,7 @@ let package = Package(
         .testTarget(name: "CorralSeccompTests", dependencies: ["CorralSeccomp"]),
         .testTarget(name: "CorralSandboxTests", dependencies: ["CorralSandbox"]),
         .testTarget(name: "CorralFunctionsTests", dependencies: ["CorralFunctions"]),
-        .testTarget(name: "CorralStoreTests", dependencies: ["CorralStore"]),
+        .testTarget(name: "CorralStoreTests", dependencies: ["CorralStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "CorralAuthTests", dependencies: ["CorralAuth"]),
         .testTarget(name: "CorralPolicyTests", dependencies: ["CorralPolicy"], resources: [.copy("EvaluationCorpus.json")]),
         .testTarget(name: "CorralPoolTests", dependencies: ["CorralPool"]),
@@ -123,7 +123,7 @@ let package = Package(
         .testTarget(name: "CorralPrivilegedTests", dependencies: ["CorralSandbox"]),
         // The real `corral` binary run as a user runs it, for commands that need no root (`corral policy`).
         .testTarget(name: "CorralCLITests", dependencies: []),
-        // Needs root and boto3: the real `corral serve` driven by boto3 (scenario.py).
-        .testTarget(name: "CorralServerTests", dependencies: [], exclude: ["scenario.py"]),
+        // Needs root and boto3: the real `corral serve` driven by boto3 (scenario.py, roles.py).
+        .testTarget(name: "CorralServerTests", dependencies: [], exclude: ["scenario.py", "roles.py"]),
     ]
 )

@@ -9,7 +9,9 @@ node_major=$(/usr/bin/node --version 2>/dev/null | sed -E 's/^v([0-9]+).*/\1/' |
 
 "$corral" serve &
 server=$!
-trap 'kill -TERM $server 2>/dev/null; wait $server' INT TERM
+# The server goes with this script, however it ends (Ctrl-C, or a deploy that fails).
+trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
+trap 'exit 130' INT TERM
 for _ in $(seq 100); do
   "$corral" functions --endpoint "$endpoint" >/dev/null 2>&1 && break
   kill -0 $server 2>/dev/null || { echo "make run: corral serve did not start" >&2; exit 1; }

@@ -49,13 +49,15 @@ extension LambdaService {
     }
 
     /// The settings' own rules, this host's runtimes, and the caller's tenant quotas (400 above them).
-    func validate(_ settings: FunctionSettings, for caller: Caller) throws(LambdaError) {
+    /// Checks `settings` against Lambda's rules and the account's quotas, and the Role when `checkRole` is
+    /// set (CreateFunction, and an UpdateFunctionConfiguration that changes it, as Lambda does).
+    func validate(_ settings: FunctionSettings, for caller: Caller, checkRole: Bool = true) throws(LambdaError) {
         do {
             try settings.validate()
         } catch {
             throw LambdaError.from(error)
         }
-        try roles?.check(account: caller.account, roleARN: settings.role)
+        if checkRole { try roles?.check(account: caller.account, roleARN: settings.role) }
         if let quotas = quotas(caller.account) {
             if settings.memorySize > quotas.memorySizeMB {
                 throw .invalidParameter("MemorySize \(settings.memorySize) MB is over this account's quota of \(quotas.memorySizeMB) MB")

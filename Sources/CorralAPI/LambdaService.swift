@@ -138,7 +138,7 @@ public final class LambdaService: Sendable {
         if let environment = request.environment { settings.environment = environment.variables ?? [:] }
         if let storage = request.ephemeralStorage { settings.ephemeralStorage = storage.size }
         if let mode = try Self.environmentMode(request.environmentMode) { settings.environmentMode = mode }
-        try validate(settings, for: caller)
+        try validate(settings, for: caller, checkRole: request.role != nil)
         let updated = try call { () throws(StoreError) in
             try functions.updateSettings(account: caller.account, name: reference.name, settings: settings, revisionID: request.revisionId)
         }

@@ -106,6 +106,25 @@ enum Schema {
                 try RoleRow.basic(account: account, now: Date()).insert(db, onConflict: .ignore)
             }
         }
+        migrator.registerMigration("v7: roles named by functions made before roles were enforced") { db in
+            // Those functions ran with no grants; they keep running so. A role of the function's own account
+            // that does not exist is made with the basic policy (it grants nothing); a role of another
+            // account (which Corral never honours) becomes the function's own corral-basic.
+            let tenants = Set(try String.fetchAll(db, sql: "SELECT account FROM tenant"))
+            for var row in try VersionRow.fetchAll(db) where tenants.contains(row.account) {
+                var settings = try FunctionStore.version(row).settings
+                let parts = settings.role.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
+                if parts.count == 6, parts[4] == row.account, let name = parts[5].split(separator: "/").last {
+                    var role = RoleRow.basic(account: row.account, now: Date())
+                    role.name = String(name)
+                    try role.insert(db, onConflict: .ignore)
+                } else {
+                    settings.role = "arn:aws:iam::\(row.account):role/\(TenantStore.basicRole)"
+                    row.settings = FunctionStore.encode(settings)
+                    try row.update(db)
+                }
+            }
+        }
         return migrator
     }
 }

@@ -79,6 +79,9 @@ final class AdminServer {
             // Read whole even when refused: closing with unread bytes would reset the connection, and the
             // peer would lose the reply.
             let bytes = try UnixSocket.receiveAll(connection, limit: AdminSocket.requestLimit)
+            // Connected and closed without a word: another `corral serve` checking whether this socket is
+            // live (it is), not a failure.
+            if bytes.isEmpty { return }
             if peer.uid != 0 {
                 logger.warning("corral admin: refused uid \(peer.uid) (pid \(peer.pid)) on \(path): root only")
                 reply = AdminSocket.Reply(errors: "corral admin: refused: the server on \(path) takes admin commands from root only, not uid \(peer.uid)\n", status: 1)
