@@ -90,10 +90,11 @@ import Testing
         for hierarchy in hierarchies { rmdir(hierarchy + "/" + sandbox.cgroupParent) }
 
         #expect(!steadyResult.functionError)
-        // In arrival order it would finish after the second wave (8 of the burst done); with fair share it
-        // takes the first freed place, so only the first wave (4) finishes before it.
+        // In arrival order it is ninth in the queue: it gets a place only once 9 of the burst are done. With
+        // fair share it takes the first freed place, so about the first wave (4) finishes before it: 4 or 5
+        // on a quiet host, up to 8 when other suites slow its cold start, never 9 or more.
         let before = burstTimes.filter { $0 < steadyDone }.count
-        #expect(before <= 5, "tenant 2 finished at \(steadyDone) s; tenant 1's invocations finished at \(burstTimes)")
+        #expect(before <= 8, "tenant 2 finished at \(steadyDone) s; tenant 1's invocations finished at \(burstTimes)")
         #expect(burstTimes.count == 12)
     }
 }
