@@ -84,7 +84,8 @@ final class ExecutionEnvironment: @unchecked Sendable {
         let listener: any Channel
         do {
             listener = try await RuntimeAPIServer.start(listeningSocket: socket, session: session, group: group)
-            try await listeners?.start(grants, group: group, logger: logger)
+            let listenerLogger = Logger(label: "corral.egress") { _ in FunctionLogHandler(server: logger, function: output) }
+            try await listeners?.start(grants, group: group, logger: listenerLogger)
         } catch {
             close(socket)
             process.kill()

@@ -129,6 +129,9 @@ extension ServerTests {
         #expect((ok(worker, "tunnelRefused") as? [String: Any])?["status"] as? Int == 403, "\(worker["tunnelRefused"] ?? "")")
         #expect(ok(worker, "directGranted") == nil, "a direct connection must fail: \(worker["directGranted"] ?? "")")
         #expect(granted.requests >= 2 && refused.requests == 0, "granted \(granted.requests), refused \(refused.requests)")
+        // The refusal is in the function's log, for its owner to see.
+        let log = try Self.run([Self.binary, "logs", "worker", "--endpoint", "http://127.0.0.1:\(port)"]).output
+        #expect(log.contains("corral: egress: refused a destination the execution role does not grant") && log.contains(refused.hostPort), "\(log)")
         // role credentials: boto3 (bound in by the fs grant) invokes the allowed function and is refused another.
         #expect(worker["hasCredentials"] as? Bool == true && (env["AWS_ENDPOINT_URL_LAMBDA"] as? String)?.hasPrefix("http://127.0.0.1:") == true)
         #expect((ok(worker, "invokeHelper") as? [String: Any])?["payload"] as? String == "helped", "\(worker["invokeHelper"] ?? "")")
