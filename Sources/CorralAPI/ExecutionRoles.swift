@@ -4,6 +4,7 @@ import CorralPolicy
 import CorralRuntime
 import CorralSandbox
 import CorralStore
+import CorralSystem
 import Foundation
 
 /// Functions' execution roles, from the stored policy to a sandbox: CreateFunction and
@@ -57,6 +58,11 @@ public final class ExecutionRoles: Sendable {
 
     /// The role's grants for `account` (without touching the host).
     public func compile(_ role: ExecutionRole) throws(LambdaError) -> SandboxGrants {
+        try compiled(role).grants
+    }
+
+    /// The grants, and the egress proxy's policy when the role grants net:Connect (its patterns checked).
+    private func compiled(_ role: ExecutionRole) throws(LambdaError) -> (grants: SandboxGrants, egress: RoleEgressPolicy?) {
         let secretNames: [String]
         do {
             secretNames = try tenants.secrets(account: role.account)
@@ -69,12 +75,12 @@ public final class ExecutionRoles: Sendable {
         } catch {
             throw .invalidParameter("\(Self.cannotAssume) \(error.message)")
         }
+        guard !grants.egress.isEmpty else { return (grants, nil) }
         do {
-            _ = try RoleEgressPolicy(role: role, patterns: grants.egress)
+            return (grants, try RoleEgressPolicy(role: role, patterns: grants.egress))
         } catch {
             throw .invalidParameter("\(Self.cannotAssume) role \(role.name): \(error)")
         }
-        return grants
     }
 
     /// CreateFunction's and UpdateFunctionConfiguration's check: the role exists and compiles.
@@ -86,17 +92,15 @@ public final class ExecutionRoles: Sendable {
     /// or when a granted path no longer resolves inside its root on the host (a symlink swapped in).
     public func grants(for version: FunctionVersion) throws -> EnvironmentGrants {
         let role = try role(account: version.account, arn: version.settings.role)
-        let compiled = try compile(role)
+        let (sandbox, egress) = try compiled(role)
         var grants = EnvironmentGrants()
         let roots = fsRoots[role.account] ?? []
-        for path in compiled.paths {
+        for path in sandbox.paths {
             grants.binds.append(BindMount(source: try Self.resolve(path.path, within: roots), destination: path.path, readOnly: !path.writable))
         }
-        grants.secrets = try tenants.secretValues(account: role.account, names: compiled.secrets)
-        if !compiled.egress.isEmpty {
-            grants.egress = try RoleEgressPolicy(role: role, patterns: compiled.egress)
-        }
-        if compiled.invokesFunctions, let apiEndpoint {
+        grants.secrets = try tenants.secretValues(account: role.account, names: sandbox.secrets)
+        grants.egress = egress
+        if sandbox.invokesFunctions, let apiEndpoint {
             let session = sessions.issue(for: role, session: "\(version.name)-\(UUID().uuidString.prefix(8).lowercased())", lifetime: credentialLifetime)
             grants.environment = ["AWS_ACCESS_KEY_ID": session.accessKeyID, "AWS_SECRET_ACCESS_KEY": session.secretAccessKey,
                                   "AWS_SESSION_TOKEN": session.sessionToken]
@@ -109,12 +113,10 @@ public final class ExecutionRoles: Sendable {
 
     /// `path`'s real location, which must exist and still lie within one of `roots` (themselves canonical).
     static func resolve(_ path: String, within roots: [String]) throws -> String {
-        guard let real = realpath(path, nil) else {
+        guard let resolved = FileSystem.realPath(path) else {
             throw RoleCompileError("granted path \(path) does not exist on the host")
         }
-        defer { free(real) }
-        let resolved = String(cString: real)
-        guard roots.contains(where: { resolved == $0 || resolved.hasPrefix($0 == "/" ? "/" : $0 + "/") }) else {
+        guard roots.contains(where: { ExecutionRole.path(resolved, isWithin: $0) }) else {
             throw RoleCompileError("granted path \(path) resolves to \(resolved), outside the roots opened to the tenant")
         }
         return resolved

@@ -49,9 +49,7 @@ public struct CgroupHost: Sendable {
 
     /// `root` with symlinks resolved, as mountinfo lists mount points.
     static func canonicalRoot(_ root: String) -> String {
-        guard let resolved = realpath(root, nil) else { return root }
-        defer { free(resolved) }
-        return String(cString: resolved)
+        FileSystem.realPath(root) ?? root
     }
 
     /// Maps each v1 controller Corral uses to a hierarchy directory under `root`. A directory named after

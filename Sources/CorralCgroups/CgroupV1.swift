@@ -73,9 +73,7 @@ struct CgroupV1: CgroupBackend {
 
     /// Resolves symlinks so "cpu" and "cpuacct" pointing at "cpu,cpuacct" count once.
     static func canonicalPath(_ path: String) -> String {
-        guard let resolved = realpath(path, nil) else { return path }
-        defer { free(resolved) }
-        return String(cString: resolved)
+        FileSystem.realPath(path) ?? path
     }
 
     private func file(_ controller: String, _ name: String) -> String? {

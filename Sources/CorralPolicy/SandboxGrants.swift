@@ -137,7 +137,7 @@ extension ExecutionRole {
     }
 
     /// True when `path` is `root` or lies below it.
-    static func path(_ path: String, isWithin root: String) -> Bool {
+    public static func path(_ path: String, isWithin root: String) -> Bool {
         if root == "/" { return true }
         return path == root || path.hasPrefix(root + "/")
     }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CorralSystem
 
 /// What a host path is, without following a final symlink.
 enum PathKind: Equatable, Sendable {
@@ -35,8 +36,6 @@ struct HostPathInspector: PathInspector {
     }
 
     func resolved(_ path: String) -> String? {
-        guard let p = realpath(path, nil) else { return nil }
-        defer { free(p) }
-        return String(cString: p)
+        FileSystem.realPath(path)
     }
 }

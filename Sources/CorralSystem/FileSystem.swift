@@ -35,6 +35,14 @@ public enum FileSystem {
         return lstat(path, &st) == 0
     }
 
+    /// `path` with every symlink resolved and `.`/`..` removed; nil when it does not exist (or cannot be
+    /// resolved). The C function is `realpath`.
+    public static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
     /// True when `path` is a directory (following symlinks).
     public static func isDirectory(_ path: String) -> Bool {
         var st = stat()

@@ -1,4 +1,5 @@
 import Foundation
+import CorralSystem
 import Yams
 
 /// corral serve's settings: built-in defaults (the same as config/corral.yaml), then a YAML file, then
@@ -97,11 +98,10 @@ struct ServerConfiguration: Codable, Equatable {
                 }
                 var isDirectory: ObjCBool = false
                 guard FileManager.default.fileExists(atPath: entry, isDirectory: &isDirectory), isDirectory.boolValue,
-                      let real = realpath(entry, nil) else {
+                      let real = FileSystem.realPath(entry) else {
                     throw ConfigurationError(message: "\(path): fsRoots for \(account): \(entry) is not an existing directory")
                 }
-                defer { free(real) }
-                return String(cString: real)
+                return real
             }
         }
         return roots
