@@ -115,6 +115,14 @@ static int set_attrs(int fd, uint64_t attr, int recursive) {
 }
 
 static int bind_tree(int rootfd, const struct corral_op *op, int target) {
+    if (op->flags & CORRAL_OPF_SRC_FD) {
+        /* Made by the parent, flags already set; moving it attaches it here (and uses it up). */
+        if (op->src_fd < 0) {
+            errno = ENOENT;
+            return -1;
+        }
+        return (int)syscall(SYS_move_mount, op->src_fd, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+    }
     int src;
     if (op->flags & CORRAL_OPF_SRC_IN_ROOT) {
         int in = open_in_root(rootfd, op->src, O_PATH);
@@ -134,13 +142,24 @@ static int bind_tree(int rootfd, const struct corral_op *op, int target) {
     return rc;
 }
 
-static int mount_fs(const char *type, int target, unsigned long flags, const char *data) {
-    char path[64];
-    if (!corral_format_path(path, sizeof path, "/proc/self/fd/", (unsigned int)target, "")) {
-        errno = ENAMETOOLONG;
+int corral_open_bind_source(const char *src, int flags) {
+    int fd = (int)syscall(SYS_open_tree, AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+    if (fd < 0) return -1;
+    if (set_attrs(fd, mount_attr_flags(flags), 1) != 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
         return -1;
     }
-    return mount(type, path, type, flags, data);
+    return fd;
+}
+
+/* Mounts a new filesystem on the opened directory `target` by standing in it: a path through
+ * /proc/self/fd would need a /proc of our own pid namespace, which the first mount (proc itself, inside a
+ * RootNamespace) does not have yet. The working directory is set again once the root is done. */
+static int mount_fs(const char *type, int target, unsigned long flags, const char *data) {
+    if (fchdir(target) != 0) return -1;
+    return mount(type, ".", type, flags, data);
 }
 
 static int create_file(int rootfd, const struct corral_op *op) {
@@ -232,6 +251,13 @@ static void apply_ops(const struct corral_spawn_attrs *a, int rootfd, int early)
 int corral_setup_root_early(const struct corral_spawn_attrs *a) {
     /* Nothing we mount may propagate back to the host, nor host mounts into the sandbox. */
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) corral_fail(a, CORRAL_STEP_MOUNT_PRIVATE, -1);
+    if (a->root_ns_fd >= 0) {
+        /* Born inside a root namespace: "/" is already the sandbox's root. */
+        int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0) corral_fail(a, CORRAL_STEP_ROOT_OPEN, -1);
+        apply_ops(a, rootfd, 1);
+        return rootfd;
+    }
     /* A tmpfs root is owned by whoever mounts it: it waits for the id maps, and so does every op. */
     if (a->root_source == NULL) return -1;
     struct corral_op root = {.kind = CORRAL_OP_BIND, .flags = CORRAL_OPF_READONLY | CORRAL_OPF_NOSUID | CORRAL_OPF_NODEV,
@@ -254,6 +280,12 @@ void corral_setup_root_late(const struct corral_spawn_attrs *a, int rootfd) {
         apply_ops(a, rootfd, 1); /* none is marked early over a tmpfs root; kept for a caller that does */
     }
     apply_ops(a, rootfd, 0);
+    if (a->root_ns_fd >= 0) {
+        /* The namespace holds nothing but this root: no pivot, and no old root to detach. */
+        close(rootfd);
+        if (chdir(a->cwd ? a->cwd : "/") != 0) corral_fail(a, CORRAL_STEP_CHDIR, -1);
+        return;
+    }
     /* pivot_root(".", ".") stacks the old root under the new one; detaching it leaves only the new root. */
     if (fchdir(rootfd) != 0) corral_fail(a, CORRAL_STEP_PIVOT_ROOT, -1);
     close(rootfd);

@@ -192,6 +192,28 @@ static void release_child(const struct corral_spawn_attrs *a, pid_t pid, struct 
     r->release_errno = step ? saved : 0;
 }
 
+/* Puts the calling thread in the sandbox's root namespace for the clone. The thread first gets its own root
+ * and working directory (once; later calls find them unshared already), since entering a mount namespace
+ * moves both, and its working directory is kept in *saved_cwd to come back to. */
+static int enter_root_namespace(const struct corral_spawn_attrs *a, int *saved_cwd) {
+    if (unshare(CLONE_FS) != 0) return -1;
+    *saved_cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (*saved_cwd < 0) return -1;
+    if (setns(a->root_ns_fd, CLONE_NEWNS) != 0) {
+        int saved = errno;
+        close(*saved_cwd);
+        errno = saved;
+        return -1;
+    }
+    return 0;
+}
+
+static void leave_root_namespace(const struct corral_spawn_attrs *a, int saved_cwd) {
+    /* A supervisor thread stranded in a sandbox's root would resolve every host path there: never go on. */
+    if (setns(a->host_mnt_ns_fd, CLONE_NEWNS) != 0 || fchdir(saved_cwd) != 0) abort();
+    close(saved_cwd);
+}
+
 int corral_spawn(const struct corral_spawn_attrs *a, struct corral_spawn_result *r) {
     /* A prepared network namespace: enter it on this (dedicated) thread so the child is born in it. */
     struct corral_spawn_attrs local = *a;
@@ -199,6 +221,16 @@ int corral_spawn(const struct corral_spawn_attrs *a, struct corral_spawn_result 
         if (setns(a->netns_fd, CLONE_NEWNET) != 0) return -1;
         local.namespaces &= ~(uint64_t)CLONE_NEWNET;
         local.loopback_up = 0; /* already up */
+    }
+    int saved_cwd = -1;
+    if (a->root_ns_fd >= 0 && enter_root_namespace(a, &saved_cwd) != 0) {
+        int saved = errno;
+        if (a->netns_fd >= 0 && setns(a->host_netns_fd, CLONE_NEWNET) != 0) abort();
+        for (size_t i = 0; i < a->leave_fd_count; i++) {
+            if (write(a->leave_fds[i], "0", 1) != 1) abort();
+        }
+        errno = saved;
+        return -1;
     }
     sigset_t all, old;
     sigfillset(&all);
@@ -209,6 +241,7 @@ int corral_spawn(const struct corral_spawn_attrs *a, struct corral_spawn_result 
     if (pid == 0) corral_child(&local); /* never returns */
     int saved = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (a->root_ns_fd >= 0) leave_root_namespace(a, saved_cwd);
     if (a->netns_fd >= 0 && setns(a->host_netns_fd, CLONE_NEWNET) != 0) abort();
     if (pid < 0) {
         for (size_t i = 0; i < a->leave_fd_count; i++) {

@@ -28,6 +28,7 @@ struct ChildLaunch {
         var trace: (read: Int32, write: Int32) = (-1, -1)
         var cgroupFD: Int32 = -1
         var netns: Int32 = -1
+        var bindSources: [Int: Int32] = [:]
         do {
             sync = try FileDescriptor.pipe()
             owned += [sync.read, sync.write]
@@ -50,6 +51,8 @@ struct ChildLaunch {
                 cgroupFD = try FileDescriptor.open(path, O_DIRECTORY | O_RDONLY)
                 owned.append(cgroupFD)
             }
+            bindSources = try openBindSources()
+            owned += bindSources.values
         } catch {
             throw .host(error)
         }
@@ -57,7 +60,7 @@ struct ChildLaunch {
         var points: [SpawnTrace.Point] = [.init(phase: .requested, nanoseconds: started)] + preparePoints
         points.append(.init(phase: .prepared, nanoseconds: MonotonicClock.now()))
         let tracing = trace.write >= 0
-        let spawned = withAttrs(cgroupFD: cgroupFD, netns: netns, sync: sync.read, release: sync.write, error: errors.write,
+        let spawned = withAttrs(cgroupFD: cgroupFD, netns: netns, bindSources: bindSources, sync: sync.read, release: sync.write, error: errors.write,
                                 status: status.write, trace: trace.write) { attrs in
             let built = MonotonicClock.now()
             return SpawnThread.onLongLivedThread { () -> (failure: SystemError?, result: corral_spawn_result, points: [SpawnTrace.Point]) in
@@ -92,7 +95,7 @@ struct ChildLaunch {
         points += spawned.points
         if let failure = spawned.failure { throw .host(failure) }
         // The child holds its own copies of its ends now; the status pipe's read end moves to the process.
-        for fd in [sync.read, errors.write, status.write, cgroupFD, trace.write, netns] { FileDescriptor.close(fd) }
+        for fd in [sync.read, errors.write, status.write, cgroupFD, trace.write, netns] + bindSources.values { FileDescriptor.close(fd) }
         owned = [errors.read, sync.write, trace.read]
         let process = SandboxProcess(pid: result.pid, pidfd: result.pidfd, statusFD: status.read, cgroup: cgroup,
                                      started: started, timeoutMilliseconds: spec.limits.timeoutMilliseconds,
@@ -117,6 +120,27 @@ struct ChildLaunch {
             process.spawnTrace = SpawnTrace(points: (points + SpawnTrace.read(from: trace.read)).sorted { $0.nanoseconds < $1.nanoseconds })
         }
         return process
+    }
+
+    /// Inside a RootNamespace the child cannot see host paths: each bind of one is opened here, as a detached
+    /// mount with its flags applied, and handed over by fd (keyed by the operation's index). A missing
+    /// source of an optional bind gets no fd, and the child skips it.
+    private func openBindSources() throws(SystemError) -> [Int: Int32] {
+        guard plan.rootNamespace != nil else { return [:] }
+        var fds: [Int: Int32] = [:]
+        do throws(SystemError) {
+            for (index, op) in plan.operations.enumerated() where op.kind == .bind && !op.flags.contains(.sourceInRoot) {
+                do {
+                    fds[index] = try syscall(op.stepName) { corral_open_bind_source(op.source ?? "", op.flags.subtracting(.swiftOnly).rawValue) }
+                } catch where error.errno == ENOENT && op.flags.contains(.optional) {
+                    continue
+                }
+            }
+        } catch {
+            fds.values.forEach(FileDescriptor.close)
+            throw error
+        }
+        return fds
     }
 
     /// Moves the spawn thread into the sandbox's v1 groups. Runs on the thread that clones.
@@ -173,10 +197,16 @@ struct ChildLaunch {
     }
 
     /// Builds the C attrs (every pointer owned by one arena that outlives the call).
-    private func withAttrs<T>(cgroupFD: Int32, netns: Int32, sync: Int32, release: Int32, error: Int32, status: Int32, trace: Int32,
+    private func withAttrs<T>(cgroupFD: Int32, netns: Int32, bindSources: [Int: Int32], sync: Int32, release: Int32, error: Int32, status: Int32, trace: Int32,
                               _ body: (corral_spawn_attrs) -> T) -> T {
         let arena = CStringArena()
-        let ops = plan.operations.map { $0.cOperation(arena) }
+        var ops = plan.operations.map { $0.cOperation(arena) }
+        if plan.rootNamespace != nil {
+            for (index, op) in plan.operations.enumerated() where op.kind == .bind && !op.flags.contains(.sourceInRoot) {
+                ops[index].flags |= Int32(CORRAL_OPF_SRC_FD.rawValue)
+                ops[index].src_fd = bindSources[index] ?? -1
+            }
+        }
         var rlimits = [corral_rlimit(resource: Int32(RLIMIT_NOFILE.rawValue), soft: spec.limits.openFiles, hard: spec.limits.openFiles),
                        corral_rlimit(resource: Int32(RLIMIT_CORE.rawValue), soft: 0, hard: 0)]
         if let fsize = spec.limits.fileSizeBytes {
@@ -191,6 +221,8 @@ struct ChildLaunch {
         attrs.namespaces = corral_sandbox_namespaces()
         attrs.netns_fd = netns
         attrs.host_netns_fd = launcher.hostNetworkNamespace
+        attrs.root_ns_fd = plan.rootNamespace?.fd ?? -1
+        attrs.host_mnt_ns_fd = launcher.hostMountNamespace
         attrs.sync_fd = sync
         attrs.error_fd = error
         attrs.status_fd = status

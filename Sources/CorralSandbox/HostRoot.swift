@@ -30,7 +30,7 @@ enum HostRoot {
             switch entry(named: name, inspector: inspector) {
             case let .bound(path)?:
                 ops.append(.mkdir(name))
-                ops.append(.bind(path, on: name, [.readOnly, .noSUID, .noDev]))
+                ops.append(.bind(path, on: name, [.readOnly, .noSUID, .noDev, .systemBind]))
             case let .symlink(target)?:
                 ops.append(.symlink(name, to: target))
             default:
@@ -44,10 +44,10 @@ enum HostRoot {
             switch inspector.kind(of: hostPath) {
             case .directory:
                 ops.append(.mkdir("etc/" + name))
-                ops.append(.bind(hostPath, on: "etc/" + name, [.readOnly, .noSUID, .noDev]))
+                ops.append(.bind(hostPath, on: "etc/" + name, [.readOnly, .noSUID, .noDev, .systemBind]))
             case .file:
                 ops.append(.file("etc/" + name, contents: ""))
-                ops.append(.bind(hostPath, on: "etc/" + name, [.readOnly, .noSUID, .noDev]))
+                ops.append(.bind(hostPath, on: "etc/" + name, [.readOnly, .noSUID, .noDev, .systemBind]))
             case let .symlink(target):
                 // e.g. /etc/localtime -> /usr/share/zoneinfo/...: keep the link, its target is bound.
                 ops.append(.symlink("etc/" + name, to: target))
@@ -104,7 +104,7 @@ enum DevFilesystem {
         var ops: [MountOperation] = [.tmpfs(on: "dev", options: "size=64k,mode=0755", [.noSUID, .noExec, .contentHolder])]
         for name in devices {
             ops.append(.file("dev/" + name, contents: "", mode: 0o666))
-            ops.append(.bind("/dev/" + name, on: "dev/" + name, [.noSUID, .noExec]))
+            ops.append(.bind("/dev/" + name, on: "dev/" + name, [.noSUID, .noExec, .systemBind]))
         }
         ops.append(.symlink("dev/fd", to: "/proc/self/fd"))
         ops.append(.symlink("dev/stdin", to: "/proc/self/fd/0"))

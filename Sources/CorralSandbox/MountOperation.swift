@@ -20,6 +20,10 @@ struct MountOperation: Equatable, Sendable {
         /// Swift-side only (never reaches the child's C): a tmpfs or remount that exists only to hold files
         /// the plan itself creates (the root, /dev). A launcher with a prebuilt root skeleton drops it.
         static let contentHolder = Flags(rawValue: 1 << 16)
+        /// Swift-side only: a bind of the host's own system files (HostRoot, DevFilesystem), the same for
+        /// every sandbox with this root, so a launcher builds it once into a RootNamespace.
+        static let systemBind = Flags(rawValue: 1 << 17)
+        static let swiftOnly: Flags = [.contentHolder, .systemBind]
         static let hardened: Flags = [.noSUID, .noDev]
     }
 
@@ -54,9 +58,9 @@ struct MountOperation: Equatable, Sendable {
 
     /// The C form the child (or `corral_apply_op`) reads; its strings live in `arena`.
     func cOperation(_ arena: CStringArena) -> corral_op {
-        corral_op(kind: kind.rawValue, flags: flags.subtracting(.contentHolder).rawValue, src: arena.optionalString(source),
+        corral_op(kind: kind.rawValue, flags: flags.subtracting(.swiftOnly).rawValue, src: arena.optionalString(source),
                   dst: arena.string(destination), data: data.isEmpty ? nil : arena.bytes(data),
-                  data_len: kind == .file ? data.count : 0, mode: mode)
+                  data_len: kind == .file ? data.count : 0, mode: mode, src_fd: -1)
     }
 
     static func mkdir(_ path: String, mode: UInt32 = 0o755) -> MountOperation {

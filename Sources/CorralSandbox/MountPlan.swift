@@ -4,6 +4,9 @@ struct MountPlan: Equatable, Sendable {
     /// The new root: nil for a fresh tmpfs, else a directory bound read-only.
     var rootSource: String?
     var operations: [MountOperation]
+    /// The namespace the sandbox is born in, holding the root and its system binds (the launcher's choice;
+    /// nil: the child binds the root itself and pivots into it).
+    var rootNamespace: RootNamespace? = nil
 
     static let rootTmpfsOptions = "size=1m,nr_inodes=4096,mode=0755"
 

@@ -20,6 +20,9 @@ public final class SandboxLauncher: @unchecked Sendable {
         /// Where host-root skeletons are written once and reused (see RootSkeleton); nil builds each root
         /// from scratch in the child.
         public var skeletonDirectory: String? = "/run/corral/skeleton"
+        /// Build each bound root, with its system binds, once into a RootNamespace that sandboxes are born
+        /// in (false: every launch binds its root and pivots into it; kept for comparison).
+        public var rootNamespaces = true
         /// Record when each phase of every launch happened (`SandboxProcess.spawnTrace`); for benchmarks.
         public var traceSpawn = false
         public init() {}
@@ -30,6 +33,9 @@ public final class SandboxLauncher: @unchecked Sendable {
     public let clone3Supported: Bool
     let lastCapability: Int32
     let hostNetworkNamespace: Int32
+    /// The mount namespace the cloning threads return to after entering a RootNamespace.
+    let hostMountNamespace: Int32
+    private var rootNamespaces: [RootNamespace] = []
     let networkNamespaces: PrefilledPool<Int32>?
     let cgroups: PrefilledPool<PooledCgroup>?
     /// The limits the cgroup pool writes ahead: those of the latest launch, so a steady stream of alike
@@ -59,6 +65,8 @@ public final class SandboxLauncher: @unchecked Sendable {
         lastCapability = Int32(cap_max_bits()) - 1
         do {
             hostNetworkNamespace = try FileDescriptor.open("/proc/self/ns/net", O_RDONLY)
+            // This thread's: another one may be inside a RootNamespace for a clone at this moment.
+            hostMountNamespace = try FileDescriptor.open("/proc/thread-self/ns/mnt", O_RDONLY)
             for path in SandboxLauncher.parents(of: configuration.stagingDirectory) + [configuration.stagingDirectory] {
                 // 0755: the child runs as an unprivileged host uid and must traverse these to mount on them.
                 try FileSystem.makeDirectory(path, mode: 0o755, existOK: true)
@@ -122,6 +130,7 @@ public final class SandboxLauncher: @unchecked Sendable {
         // The pools' threads use the host namespace fd: stop them before closing it.
         shutdown()
         FileDescriptor.close(hostNetworkNamespace)
+        FileDescriptor.close(hostMountNamespace)
         spawnThreadHome.forEach(FileDescriptor.close)
     }
 
@@ -176,11 +185,28 @@ public final class SandboxLauncher: @unchecked Sendable {
                 throw .host(error)
             }
         }
+        if configuration.rootNamespaces, let rootSource = plan.rootSource, let (shared, launchOperations) = RootNamespace.split(plan) {
+            let namespace = try rootNamespace(for: RootNamespace.key(rootSource: rootSource, shared: shared))
+            plan = MountPlan(rootSource: rootSource, operations: launchOperations, rootNamespace: namespace)
+        }
         plan = plan.markingEarlyOperations()
         lock.lock()
         planCache.insert(plan, for: key, now: now)
         lock.unlock()
         return plan
+    }
+
+    /// The namespace for `key`: one built before, else a new one. The few most recent are kept; one
+    /// dropped here lives on while a cached plan still uses it.
+    private func rootNamespace(for key: RootNamespace.Key) throws(SandboxError) -> RootNamespace {
+        if let known = lock.withLock({ rootNamespaces.first { $0.key == key } }) { return known }
+        let made = try RootNamespace.build(key, stagingDirectory: configuration.stagingDirectory)
+        lock.withLock {
+            rootNamespaces.removeAll { $0.key.rootSource == key.rootSource && $0.key.operations == key.operations }
+            if rootNamespaces.count >= MountPlanCache.capacity { rootNamespaces.removeFirst() }
+            rootNamespaces.append(made)
+        }
+        return made
     }
 
     /// Starts `spec` with the given stdio (the caller keeps ownership of those fds). Returns once the

@@ -43,6 +43,14 @@ public enum FileSystem {
         return String(cString: resolved)
     }
 
+    /// The device and inode of the file at `path` (nil when there is none), to tell it apart from a file
+    /// put at the same path since. The C functions are `stat` and `lstat` (without `followingSymlinks`).
+    public static func identity(of path: String, followingSymlinks: Bool = true) -> (device: UInt64, inode: UInt64)? {
+        var info = stat()
+        guard (followingSymlinks ? stat(path, &info) : lstat(path, &info)) == 0 else { return nil }
+        return (UInt64(info.st_dev), UInt64(info.st_ino))
+    }
+
     /// True when `path` is a directory (following symlinks).
     public static func isDirectory(_ path: String) -> Bool {
         var st = stat()

@@ -123,9 +123,7 @@ public enum UnixSocket {
     /// The file at `path`'s device and inode (nil when there is none), to tell a socket file apart from
     /// one another process made at the same path since. The corresponding C function is `lstat`.
     public static func identity(of path: String) -> (device: UInt64, inode: UInt64)? {
-        var info = stat()
-        guard lstat(path, &info) == 0 else { return nil }
-        return (UInt64(info.st_dev), UInt64(info.st_ino))
+        FileSystem.identity(of: path, followingSymlinks: false)
     }
 
     /// `path` as a sockaddr_un; a path that does not fit (107 bytes) is ENAMETOOLONG.

@@ -30,14 +30,14 @@ import Testing
 
     @Test func hostRootBindsUsrAndMirrorsMergedUsrSymlinks() throws {
         let ops = try plan(SandboxSpec(argv: ["/bin/true"])).operations
-        #expect(ops.contains(.bind("/usr", on: "usr", [.readOnly, .noSUID, .noDev])))
+        #expect(ops.contains(.bind("/usr", on: "usr", [.readOnly, .noSUID, .noDev, .systemBind])))
         #expect(ops.contains(.symlink("bin", to: "usr/bin")))
         #expect(ops.contains(.symlink("lib64", to: "usr/lib64")))
         #expect(!ops.contains { $0.destination == "lib32" })
         // /etc is written, not bound: only root and nobody exist inside.
         #expect(ops.contains { $0.kind == .file && $0.destination == "etc/passwd" })
         #expect(!ops.contains { $0.kind == .bind && $0.source == "/etc" })
-        #expect(ops.contains(.bind("/etc/ld.so.cache", on: "etc/ld.so.cache", [.readOnly, .noSUID, .noDev])))
+        #expect(ops.contains(.bind("/etc/ld.so.cache", on: "etc/ld.so.cache", [.readOnly, .noSUID, .noDev, .systemBind])))
         #expect(ops.contains(.symlink("etc/localtime", to: "/usr/share/zoneinfo/Etc/UTC")))
     }
 

@@ -17,7 +17,7 @@ import Testing
         #expect(skeleton.contains { $0.destination == "dev/null" && $0.kind == .file })
         #expect(skeleton.contains(.mkdir("dev/shm", mode: 0o1777)))
         #expect(launch.allSatisfy { ![.makeDirectory, .file, .symlink].contains($0.kind) })
-        #expect(launch.contains(.bind("/usr", on: "usr", [.readOnly, .noSUID, .noDev])))
+        #expect(launch.contains(.bind("/usr", on: "usr", [.readOnly, .noSUID, .noDev, .systemBind])))
         #expect(launch.contains { $0.kind == .proc })
         // The tmpfs that only held /dev's files, and the read-only remounts of the root and /dev, go away:
         // the skeleton is bound read-only as a whole.

@@ -34,6 +34,8 @@ enum corral_op_flags {
     CORRAL_OPF_NODEV = 1 << 4,
     CORRAL_OPF_NOEXEC = 1 << 5,
     CORRAL_OPF_EARLY = 1 << 6,       /* applied before the id maps exist, while the parent writes them */
+    CORRAL_OPF_SRC_FD = 1 << 7,      /* bind: src_fd is a detached mount the parent made (corral_open_bind_source);
+                                        src is only its name. src_fd -1 means the source did not exist */
 };
 
 struct corral_op {
@@ -44,6 +46,7 @@ struct corral_op {
     const char *data;
     size_t data_len;
     unsigned int mode;
+    int src_fd;                  /* with CORRAL_OPF_SRC_FD */
 };
 
 struct corral_rlimit {
@@ -59,6 +62,11 @@ struct corral_spawn_attrs {
     uint64_t namespaces;         /* CLONE_NEW* flags; CLONE_NEWCGROUP is unshared by the child after placement */
     int netns_fd;                /* a prepared network namespace to spawn in (CLONE_NEWNET is then dropped), or -1 */
     int host_netns_fd;           /* the spawning thread's own network namespace, to return to after the clone */
+    int root_ns_fd;              /* a mount namespace whose root is the sandbox's root (corral_root_namespace_create),
+                                    or -1. The spawning thread enters it for the clone, so the child starts inside
+                                    its root: no root bind, no pivot_root, no old root to detach. Host paths are
+                                    then out of the child's reach: binds of host paths come as CORRAL_OPF_SRC_FD */
+    int host_mnt_ns_fd;          /* the spawning thread's own mount namespace, to return to after the clone */
 
     int sync_fd;                 /* child reads one byte "go" after uid/gid maps and cgroups are in place */
     int error_fd;                /* child writes a struct corral_child_error on failure (CLOEXEC) */
@@ -168,6 +176,19 @@ struct corral_child_error {
  * the uid/gid maps, places the child in its cgroups, writes one byte to the other end of sync_fd, and
  * reads error_fd until EOF (exec succeeded) or a corral_child_error. Returns 0, or -1 with errno set. */
 int corral_spawn(const struct corral_spawn_attrs *attrs, struct corral_spawn_result *result);
+
+/* Builds a mount namespace holding only a sandbox root: root_source bound read-only (nosuid, nodev) as its
+ * root, `ops` applied inside it (binds of host paths), and a procfs of an empty pid namespace on /proc (the
+ * kernel lets a user namespace mount its own procfs only where one is fully visible already; this one lists
+ * no process, and each sandbox mounts its own over it). Done by a short-lived child (new mount and pid
+ * namespaces) that pivots into the root and detaches the host's. Returns an fd for the namespace (CLOEXEC),
+ * or -1 with errno set; when an op failed, *failed_op is its index (else -1). */
+int corral_root_namespace_create(const char *staging_dir, const char *root_source, const struct corral_op *ops,
+                                 size_t op_count, int *failed_op);
+
+/* A detached copy of the host path src (open_tree, recursive) with the mount flags of `flags` (CORRAL_OPF_*)
+ * already applied, for a CORRAL_OPF_SRC_FD bind. Returns the fd (CLOEXEC), or -1 with errno set. */
+int corral_open_bind_source(const char *src, int flags);
 
 /* Applies one operation with rootfd as the root (RESOLVE_IN_ROOT). Used by the child for every kind, and by
  * the supervisor to write a root skeleton (mkdir, file and symlink only). Returns 0, or -1 with errno set. */
