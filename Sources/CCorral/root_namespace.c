@@ -20,6 +20,9 @@
 
 #include "internal.h"
 
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
 #ifndef SYS_move_mount
 #define SYS_move_mount 429
 #endif
@@ -90,8 +93,13 @@ int corral_root_namespace_create(const char *staging_dir, const char *root_sourc
     pthread_sigmask(SIG_SETMASK, &all, &old);
     pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)(CLONE_NEWNS | CLONE_NEWPID | SIGCHLD), NULL, NULL, NULL, NULL);
     if (pid == 0) {
-        close(reports[0]);
-        close(hold[1]);
+        /* Keep only our two ends: a copy of another thread's pipe (another builder's hold pipe, a sandbox's
+         * error pipe) would keep its reader from ever seeing EOF while we wait on ours. */
+        int keep_a = reports[1] < hold[0] ? reports[1] : hold[0];
+        int keep_b = reports[1] < hold[0] ? hold[0] : reports[1];
+        if (keep_a > 3) syscall(SYS_close_range, 3, keep_a - 1, 0);
+        if (keep_b > keep_a + 1) syscall(SYS_close_range, keep_a + 1, keep_b - 1, 0);
+        syscall(SYS_close_range, keep_b + 1, ~0U, 0);
         build(staging_dir, root_source, ops, op_count, reports[1], hold[0]);
     }
     int saved = errno;
