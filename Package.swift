@@ -120,7 +120,7 @@ let package = Package(
         ]),
         .testTarget(name: "CorralCodeTests", dependencies: ["CorralCode", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         // Needs root: runs the real `corral` binary and probes the sandbox from inside.
-        .testTarget(name: "CorralPrivilegedTests", dependencies: ["CorralSandbox"]),
+        .testTarget(name: "CorralPrivilegedTests", dependencies: ["CorralSandbox", "CorralSeccomp"]),
         // The real `corral` binary run as a user runs it, for commands that need no root (`corral policy`).
         .testTarget(name: "CorralCLITests", dependencies: []),
         // Needs root and boto3: the real `corral serve` driven by boto3 (scenario.py, roles.py).

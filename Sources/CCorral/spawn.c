@@ -11,6 +11,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 
 #include "internal.h"
 
@@ -46,6 +48,11 @@ struct corral_clone_args {
 
 int corral_pidfd_send_signal(int pidfd, int sig) {
     return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
+int corral_load_thread_filter(const void *filter, unsigned short len) {
+    struct sock_fprog prog = {.len = len, .filter = (struct sock_filter *)filter};
+    return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
 }
 
 int corral_pipe_cloexec(int fds[2]) {

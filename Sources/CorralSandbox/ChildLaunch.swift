@@ -11,7 +11,7 @@ struct ChildLaunch {
     let launcher: SandboxLauncher
     let spec: SandboxSpec
     let plan: MountPlan
-    let program: SeccompProgram?
+    let filter: SandboxFilter?
     let cgroup: Cgroup
     let stdio: SandboxStdio
     let started: UInt64
@@ -61,13 +61,20 @@ struct ChildLaunch {
         points.append(.init(phase: .prepared, nanoseconds: MonotonicClock.now()))
         let tracing = trace.write >= 0
         let spawned = withAttrs(cgroupFD: cgroupFD, netns: netns, bindSources: bindSources, sync: sync.read, release: sync.write, error: errors.write,
-                                status: status.write, trace: trace.write) { attrs in
+                                status: status.write, trace: trace.write) { attrs, innerFilter in
             let built = MonotonicClock.now()
-            return SpawnThread.onLongLivedThread { () -> (failure: SystemError?, result: corral_spawn_result, points: [SpawnTrace.Point]) in
+            let split = filter?.split
+            let mainMayTake = launcher.configuration.mainThreadCarriesFilter
+            return SpawnThread.run(carrying: split?.outer, mainMayTake: mainMayTake) { carried -> (failure: SystemError?, result: corral_spawn_result, points: [SpawnTrace.Point]) in
                 var points: [SpawnTrace.Point] = []
                 if tracing { points = [.init(phase: .attrsBuilt, nanoseconds: built), .init(phase: .onSpawnThread, nanoseconds: MonotonicClock.now())] }
                 var r = corral_spawn_result()
                 var a = attrs
+                // This thread carries the outer half of the profile: the sandbox loads only the inner one.
+                if let split, carried == split.outer, let inner = innerFilter {
+                    a.seccomp_filter = inner
+                    a.seccomp_len = UInt16(split.inner.instructionCount)
+                }
                 // v1: be born in the sandbox's groups (see CgroupThread); if that fails the parent attaches later.
                 // corral_spawn takes the thread back home through leave_fds right after the clone.
                 let entered = a.cgroup_fd < 0 && enterGroups()
@@ -198,7 +205,7 @@ struct ChildLaunch {
 
     /// Builds the C attrs (every pointer owned by one arena that outlives the call).
     private func withAttrs<T>(cgroupFD: Int32, netns: Int32, bindSources: [Int: Int32], sync: Int32, release: Int32, error: Int32, status: Int32, trace: Int32,
-                              _ body: (corral_spawn_attrs) -> T) -> T {
+                              _ body: (corral_spawn_attrs, _ innerFilter: UnsafeRawPointer?) -> T) -> T {
         let arena = CStringArena()
         var ops = plan.operations.map { $0.cOperation(arena) }
         if plan.rootNamespace != nil {
@@ -251,13 +258,12 @@ struct ChildLaunch {
         attrs.search_path = arena.optionalString(searchPath)
         attrs.argv = arena.stringArray(spec.argv)
         attrs.envp = arena.stringArray(environment)
-        if let program, program.instructionCount > 0 {
-            return program.withUnsafeFilter { filter, count in
-                attrs.seccomp_filter = filter
-                attrs.seccomp_len = UInt16(count)
-                return withExtendedLifetime(arena) { body(attrs) }
-            }
+        // The whole profile by default; the inner half when the cloning thread turns out to carry the outer.
+        if let full = filter?.full, full.instructionCount > 0 {
+            attrs.seccomp_filter = UnsafeRawPointer(arena.bytes(full.bytes))
+            attrs.seccomp_len = UInt16(full.instructionCount)
         }
-        return withExtendedLifetime(arena) { body(attrs) }
+        let inner = filter?.split.map { UnsafeRawPointer(arena.bytes($0.inner.bytes)) }
+        return withExtendedLifetime(arena) { body(attrs, inner) }
     }
 }

@@ -23,6 +23,14 @@ public final class SandboxLauncher: @unchecked Sendable {
         /// Build each bound root, with its system binds, once into a RootNamespace that sandboxes are born
         /// in (false: every launch binds its root and pivots into it; kept for comparison).
         public var rootNamespaces = true
+        /// Split each seccomp profile (SeccompSplit): the cloning thread carries the outer filter and each
+        /// sandbox loads only the small inner one (false: each sandbox loads the whole profile; kept for
+        /// comparison and as the fallback for profiles that cannot be split).
+        public var splitSeccomp = true
+        /// Let the main thread, when it launches, carry the outer filter of the first profile it launches
+        /// with, for good (see SpawnThread). For processes whose main thread does little but launch
+        /// sandboxes (`corral run`, `corral bench spawn`); anywhere else launches hand over to spawn threads.
+        public var mainThreadCarriesFilter = false
         /// Record when each phase of every launch happened (`SandboxProcess.spawnTrace`); for benchmarks.
         public var traceSpawn = false
         public init() {}
@@ -45,7 +53,7 @@ public final class SandboxLauncher: @unchecked Sendable {
     /// writing thread back home after a clone (see CgroupThread). Empty on v2.
     let spawnThreadHome: [Int32]
     private let lock = NSLock()
-    private var seccompCache: [(SeccompProfile, SeccompProgram)] = []
+    private var seccompCache: [(SeccompProfile, SandboxFilter)] = []
     private var planCache = MountPlanCache()
     private static let counterLock = NSLock()
     nonisolated(unsafe) private static var counter = 0
@@ -109,14 +117,24 @@ public final class SandboxLauncher: @unchecked Sendable {
         SandboxPath.prefixes(path).dropLast().map { "/" + $0 }
     }
 
-    /// The compiled filter for `profile`, compiled on first use.
-    func program(for profile: SeccompProfile) throws -> SeccompProgram {
+    /// The system calls the cloning thread and a sandbox's setup make that a profile may refuse the
+    /// workload: a split profile lets the outer filter allow them and the inner one decide them.
+    static let setupSystemCalls: Set<String> = [
+        "clone", "clone3", "unshare", "setns", "sethostname",
+        "mount", "umount2", "open_tree", "move_mount", "mount_setattr", "pivot_root",
+    ]
+
+    /// The compiled filter for `profile`, compiled on first use, with its split when it has one.
+    func filter(for profile: SeccompProfile) throws -> SandboxFilter {
         lock.lock()
         defer { lock.unlock() }
         if let hit = seccompCache.first(where: { $0.0 == profile }) { return hit.1 }
-        let program = try SeccompCompiler.compile(profile)
-        seccompCache.append((profile, program))
-        return program
+        let full = try SeccompCompiler.compile(profile)
+        // A profile whose rules for a setup call cannot be restated alone is loaded whole by each sandbox.
+        let split = configuration.splitSeccomp ? try? SeccompCompiler.split(profile, keeping: Self.setupSystemCalls) : nil
+        let filter = SandboxFilter(full: full, split: split)
+        seccompCache.append((profile, filter))
+        return filter
     }
 
     /// Releases what the pools made ahead (their cgroups are removed, their namespaces closed). Call before
@@ -224,9 +242,9 @@ public final class SandboxLauncher: @unchecked Sendable {
         let plan = try mountPlan(for: spec, now: started)
         var points: [SpawnTrace.Point] = []
         if configuration.traceSpawn { points.append(.init(phase: .planned, nanoseconds: MonotonicClock.now())) }
-        let program: SeccompProgram?
+        let filter: SandboxFilter?
         do {
-            program = try spec.seccomp.map { try self.program(for: $0) }
+            filter = try spec.seccomp.map { try self.filter(for: $0) }
         } catch {
             throw .invalidSpec(.invalid("seccomp", "\(error)"))
         }
@@ -244,7 +262,7 @@ public final class SandboxLauncher: @unchecked Sendable {
             cgroups?.replenish()
         }
         do {
-            return try ChildLaunch(launcher: self, spec: spec, plan: plan, program: program, cgroup: cgroup,
+            return try ChildLaunch(launcher: self, spec: spec, plan: plan, filter: filter, cgroup: cgroup,
                                    stdio: stdio, started: started, preparePoints: points, networkNamespace: networkNamespace).run()
         } catch {
             try? cgroup.killAll()
@@ -252,6 +270,13 @@ public final class SandboxLauncher: @unchecked Sendable {
             throw error
         }
     }
+}
+
+/// A profile's compiled filter, and its split (outer for the cloning thread, inner for the sandbox) when
+/// it has one.
+struct SandboxFilter: Sendable {
+    let full: SeccompProgram
+    let split: SeccompSplit?
 }
 
 /// A cgroup made ahead by the pool, and the limits it was given.

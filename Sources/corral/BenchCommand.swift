@@ -44,6 +44,9 @@ struct BenchSpawnCommand: ParsableCommand {
         do {
             var configuration = SandboxLauncher.Configuration()
             configuration.traceSpawn = trace
+            // The main thread only launches here: it carries the profile's outer filter, as a server's spawn
+            // thread does. The baselines run on a thread started before it takes it.
+            configuration.mainThreadCarriesFilter = true
             unpooled = try SandboxLauncher(configuration: configuration)
             configuration.prefilledPool = 4
             launcher = try SandboxLauncher(configuration: configuration)
@@ -59,6 +62,7 @@ struct BenchSpawnCommand: ParsableCommand {
         let bwrap = ["/usr/bin/bwrap", "/bin/bwrap"].first { FileManager.default.isExecutableFile(atPath: $0) }
         let bwrapArgs = bwrap.map { [$0] + Self.bwrapArguments() + ["/bin/true"] }
 
+        let baselines = BaselineThread()
         var corral: [Double] = [], corralUnpooled: [Double] = [], bwrapTimes: [Double] = [], floor: [Double] = []
         var phases: [SpawnTrace.Phase: [Double]] = [:]
         for i in 0..<(runs + 10) {
@@ -71,10 +75,10 @@ struct BenchSpawnCommand: ParsableCommand {
             let (u, _) = try timeCorral(unpooled, spec, devNull)
             if measured { corralUnpooled.append(u) }
             if let bwrapArgs {
-                let b = try timeProcess(bwrapArgs, devNull)
+                let b = try baselines.run { try self.timeProcess(bwrapArgs, devNull) }
                 if measured { bwrapTimes.append(b) }
             }
-            let f = try timeProcess(["/bin/true"], devNull)
+            let f = try baselines.run { try self.timeProcess(["/bin/true"], devNull) }
             if measured { floor.append(f) }
         }
         let result = BenchSpawnResult(corral: Percentiles(corral), corralUnpooled: Percentiles(corralUnpooled), bwrap: bwrapArgs == nil ? nil : Percentiles(bwrapTimes),
@@ -186,5 +190,45 @@ struct BenchSpawnResult: Encodable {
         try c.encode(floor, forKey: .floor)
         if let ratio { try c.encode(ratio, forKey: .ratio) } else { try c.encodeNil(forKey: .ratio) }
         try c.encode(runs, forKey: .runs)
+    }
+}
+
+/// A thread for the baselines (bwrap, bare posix_spawn), started before the main thread takes a seccomp
+/// filter (SpawnThread): a process started from a thread inherits its filter, and the baselines must run
+/// as they would anywhere else. Each job is timed on the thread itself, so the hand-over is not measured.
+final class BaselineThread: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var job: (() -> Void)?
+
+    init() {
+        let started = DispatchSemaphore(value: 0)
+        let thread = Thread { [unowned self] in
+            started.signal()
+            while true {
+                self.condition.lock()
+                while self.job == nil { self.condition.wait() }
+                let next = self.job!
+                self.job = nil
+                self.condition.unlock()
+                next()
+            }
+        }
+        thread.name = "corral-baseline"
+        thread.start()
+        started.wait()
+    }
+
+    func run<T>(_ body: @escaping () throws -> T) throws -> T {
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var result: Result<T, Error>?
+        condition.lock()
+        job = {
+            result = Result { try body() }
+            done.signal()
+        }
+        condition.signal()
+        condition.unlock()
+        done.wait()
+        return try result!.get()
     }
 }

@@ -1,4 +1,7 @@
+import CorralSandbox
+import CorralSeccomp
 import Foundation
+import Glibc
 import Testing
 
 extension PrivilegedSandboxTests {
@@ -53,6 +56,59 @@ extension PrivilegedSandboxTests {
                     let host = outside.values[name]
                     #expect(host != nil && host != "EPERM", "outside, \(name) -> \(host ?? "missing")")
                 }
+            }
+        }
+
+        /// Runs the probe (plus the status's seccomp lines) in a sandbox started by a launcher in this
+        /// process: the launch goes to a spawn thread that carries the outer half of the split profile, and
+        /// the sandbox loads only the inner half.
+        static func probeWithSplitProfile(_ argument: String? = nil) throws -> (status: Int32, values: [String: String]) {
+            let launcher = try SandboxLauncher()
+            defer { launcher.shutdown() }
+            var spec = SandboxSpec(argv: [Corral.python, "-c", probe + """
+
+            for line in open('/proc/self/status'):
+                if line.startswith('Seccomp'): print(line.replace(':\t', '=').strip(), flush=True)
+            """] + (argument.map { [$0] } ?? []))
+            spec.seccomp = try SeccompProfile.builtInDefault
+            var fds: [Int32] = [0, 0]
+            #expect(pipe(&fds) == 0)
+            let devNull = open("/dev/null", O_RDWR | O_CLOEXEC)
+            defer { close(devNull) }
+            let process = try launcher.launch(spec, stdio: SandboxStdio(stdin: devNull, stdout: fds[1], stderr: devNull))
+            close(fds[1])
+            var output = [UInt8]()
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let n = read(fds[0], &buffer, buffer.count)
+                if n <= 0 { break }
+                output += buffer[0..<n]
+            }
+            close(fds[0])
+            let report = process.waitForExit()
+            var values: [String: String] = [:]
+            for line in String(decoding: output, as: UTF8.self).split(separator: "\n") {
+                guard let eq = line.firstIndex(of: "=") else { continue }
+                values[String(line[..<eq])] = String(line[line.index(after: eq)...])
+            }
+            return (report.exitCode, values)
+        }
+
+        @Test("with the profile split between the cloning thread and the sandbox, the same calls get EPERM and x32 kills")
+        func splitProfile() throws {
+            try privileged {
+                let inside = try Self.probeWithSplitProfile()
+                #expect(inside.status == 0, "\(inside)")
+                for name in Self.names {
+                    #expect(inside.values[name] == "EPERM", "\(name) -> \(inside.values[name] ?? "missing")")
+                }
+                // Two filters stacked: the proof that this launch took the split path (the whole profile is one).
+                #expect(inside.values["Seccomp"] == "2" && inside.values["Seccomp_filters"] == "2", "\(inside.values)")
+                // Oracle: `corral run` (its main thread carries no filter) loads the whole profile, one filter.
+                let whole = try Corral.python([], Self.probe + "\nprint(open('/proc/self/status').read().split('Seccomp_filters:')[1].split()[0])")
+                #expect(whole.stdout.hasSuffix("\n1\n"), "\(whole)")
+                let x32 = try Self.probeWithSplitProfile("x32")
+                #expect(x32.status == 159 && x32.values["ioctl_tiocsti"] == "EPERM" && x32.values["x32"] == nil, "\(x32)")
             }
         }
 

@@ -117,3 +117,40 @@ import Testing
         #expect(complementCover(of: [BitPattern(mask: .max, value: 0)], limit: 64)?.count == 64)
     }
 }
+
+@Suite struct SplitTests {
+    static let setupCalls: Set<String> = ["clone", "clone3", "unshare", "setns", "sethostname", "mount", "umount2",
+                                          "open_tree", "move_mount", "mount_setattr", "pivot_root"]
+
+    @Test func theOuterHalfAllowsTheSetupCallsAndTheInnerOneDecidesOnlyThem() throws {
+        let profile = try SeccompProfile.builtInDefault
+        let (outer, inner) = try SeccompCompiler.splitProfiles(profile, keeping: Self.setupCalls)
+        let outerRules = outer.syscalls.dropLast()
+        #expect(!outerRules.contains { !Set($0.names).isDisjoint(with: Self.setupCalls) })
+        #expect(outer.syscalls.last?.names == Self.setupCalls.sorted() && outer.syscalls.last?.action == .allow)
+        #expect(outer.defaultAction == profile.defaultAction && outer.defaultErrnoRet == profile.defaultErrnoRet)
+        #expect(inner.defaultAction == .allow && inner.badArchAction == profile.badArchAction)
+        #expect(inner.syscalls.allSatisfy { $0.names.count == 1 && Self.setupCalls.contains($0.names[0]) })
+        // clone has only conditional rules in the profile: the inner half states the default for the rest.
+        #expect(inner.syscalls.contains { $0.names == ["clone"] && ($0.args ?? []).isEmpty && $0.action == profile.defaultAction })
+    }
+
+    @Test func theInnerHalfIsSmall() throws {
+        let profile = try SeccompProfile.builtInDefault
+        let whole = try SeccompCompiler.compile(profile)
+        let split = try SeccompCompiler.split(profile, keeping: Self.setupCalls)
+        #expect(split.inner.instructionCount * 5 < whole.instructionCount, "inner \(split.inner.instructionCount), whole \(whole.instructionCount)")
+        #expect(split.outer.instructionCount <= whole.instructionCount + 8)
+    }
+
+    @Test func aKeptCallWhoseRulesCannotBeRestatedIsRefused() {
+        // Only a range comparison for clone: the rest of its arguments fall to the default, which the inner
+        // half would have to state as an unconditional rule with a range exception libseccomp cannot express.
+        let profile = SeccompProfile(defaultAction: .errno, defaultErrnoRet: 38, syscalls: [
+            .init(names: ["read"], action: .allow),
+            .init(names: ["clone"], action: .allow, args: [.init(index: 0, value: 100, op: .lessThan)]),
+        ])
+        #expect(throws: (any Error).self) { try SeccompCompiler.split(profile, keeping: ["clone"]) }
+        #expect(throws: Never.self) { try SeccompCompiler.split(profile, keeping: ["mount"]) }
+    }
+}

@@ -54,22 +54,31 @@ struct KernelProbeTests {
         let probe: String
 
         deinit {
-            for path in [filter, loader, probe] { unlink(path) }
+            for path in filter.split(separator: ",").map(String.init) + [loader, probe] { unlink(path) }
         }
 
-        init() throws {
-            let program = try SeccompCompiler.compile(try SeccompProfile.builtInDefault)
-            filter = try temporaryFile(bytes: program.bytes, suffix: ".bpf")
+        /// `split`: the default profile as its two halves (SeccompSplit), outer then inner, instead of whole.
+        init(split: Bool = false) throws {
+            let profile = try SeccompProfile.builtInDefault
+            if split {
+                let halves = try SeccompCompiler.split(profile, keeping: KernelProbeTests.setupCalls)
+                let outer = try temporaryFile(bytes: halves.outer.bytes, suffix: ".bpf")
+                let inner = try temporaryFile(bytes: halves.inner.bytes, suffix: ".bpf")
+                filter = outer + "," + inner
+            } else {
+                filter = try temporaryFile(bytes: try SeccompCompiler.compile(profile).bytes, suffix: ".bpf")
+            }
             loader = try temporaryFile(contents: loaderScript, suffix: ".py")
             probe = try temporaryFile(contents: probeScript, suffix: ".py")
         }
 
         /// Runs `arguments` directly, or under the filter through the loader.
-        func run(_ arguments: [String], filtered: Bool) throws -> Run {
+        func run(_ arguments: [String], filtered: Bool, filter chosen: String? = nil) throws -> Run {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: KernelProbeTests.python)
-            process.arguments = filtered ? [loader, filter] + arguments : Array(arguments.dropFirst())
-            if !filtered { process.executableURL = URL(fileURLWithPath: arguments[0]) }
+            let loaded = chosen ?? (filtered ? filter : nil)
+            process.arguments = loaded.map { [loader, $0] + arguments } ?? Array(arguments.dropFirst())
+            if loaded == nil { process.executableURL = URL(fileURLWithPath: arguments[0]) }
             let out = Pipe()
             process.standardOutput = out
             process.standardInput = FileHandle(forReadingAtPath: "/dev/null")
@@ -89,6 +98,48 @@ struct KernelProbeTests {
             else { throw TestFailure(description: "probe \(mode) failed: \(run)") }
             return results.compactMapValues { ($0 as? NSNumber)?.int32Value }
         }
+    }
+
+    /// The calls SandboxLauncher keeps out of the outer half (SandboxLauncher.setupSystemCalls).
+    static let setupCalls: Set<String> = [
+        "clone", "clone3", "unshare", "setns", "sethostname",
+        "mount", "umount2", "open_tree", "move_mount", "mount_setattr", "pivot_root",
+    ]
+
+    /// The two halves of a split profile, stacked, must answer every probe as the whole profile does; each
+    /// half alone must not (the oracle that shows the probes tell the halves from the whole).
+    @Test func theSplitHalvesTogetherDecideEveryProbeAsTheWholeProfile() throws {
+        let whole = try Fixture()
+        let halves = try Fixture(split: true)
+        let expected = try whole.probe("calls", filtered: true)
+        let got = try halves.probe("calls", filtered: true)
+        #expect(expected.count > 80, "\(expected)")
+        #expect(got == expected)
+        for (name, errno) in expected where got[name] != errno {
+            Issue.record("\(name): \(got[name] ?? -1) with the halves, \(errno) whole")
+        }
+        let personality = try halves.run([Self.python, halves.probe, "personality"], filtered: true)
+        #expect(personality.status == 0 && personality.output.contains(#""wrong": []"#), "\(personality)")
+        for abi in ["x32", "i386"] {
+            let run = try halves.run([Self.python, halves.probe, abi], filtered: true)
+            #expect(run.signal == Self.SIGSYS, "\(abi): \(run)")
+        }
+
+        let paths = halves.filter.split(separator: ",").map(String.init)
+        let outerAlone = try halves.run([Self.python, halves.probe, "calls"], filtered: false, filter: paths[0])
+        let innerAlone = try halves.run([Self.python, halves.probe, "calls"], filtered: false, filter: paths[1])
+        let outer = try Self.decode(outerAlone), inner = try Self.decode(innerAlone)
+        // The outer half lets the setup calls through; the inner one lets everything else through.
+        #expect(outer["mount"] != Self.EPERM && outer["clone_newuser"] != Self.EPERM && outer["keyctl"] == Self.EPERM, "\(outer)")
+        #expect(inner["mount"] == Self.EPERM && inner["clone_newuser"] == Self.EPERM && inner["keyctl"] != Self.EPERM, "\(inner)")
+        #expect(inner["clone_thread_only"] == expected["clone_thread_only"], "\(inner)")
+    }
+
+    static func decode(_ run: Run) throws -> [String: Int32] {
+        guard run.status == 0, let data = run.output.data(using: .utf8),
+            let results = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { throw TestFailure(description: "probe failed: \(run)") }
+        return results.compactMapValues { ($0 as? NSNumber)?.int32Value }
     }
 
     @Test func dangerousCallsGetEPERMAndUnfilteredTheyDoNot() throws {

@@ -12,13 +12,14 @@ libc = ctypes.CDLL(None, use_errno=True)
 class SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
-data = open(sys.argv[1], "rb").read()
-buf = ctypes.create_string_buffer(data, len(data))
-prog = SockFprog(len(data) // 8, ctypes.cast(buf, ctypes.c_void_p))
 if libc.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
     sys.exit("prctl(PR_SET_NO_NEW_PRIVS): errno %d" % ctypes.get_errno())
-if libc.syscall(317, 1, 0, ctypes.byref(prog)) != 0:  # seccomp(SECCOMP_SET_MODE_FILTER, 0, &prog)
-    sys.exit("seccomp(SECCOMP_SET_MODE_FILTER): errno %d" % ctypes.get_errno())
+for path in sys.argv[1].split(","):  # several filters stack, in order
+    data = open(path, "rb").read()
+    buf = ctypes.create_string_buffer(data, len(data))
+    prog = SockFprog(len(data) // 8, ctypes.cast(buf, ctypes.c_void_p))
+    if libc.syscall(317, 1, 0, ctypes.byref(prog)) != 0:  # seccomp(SECCOMP_SET_MODE_FILTER, 0, &prog)
+        sys.exit("seccomp(SECCOMP_SET_MODE_FILTER): errno %d" % ctypes.get_errno())
 os.execv(sys.argv[2], sys.argv[2:])
 """#
 

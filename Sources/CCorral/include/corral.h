@@ -194,6 +194,11 @@ int corral_open_bind_source(const char *src, int flags);
  * the supervisor to write a root skeleton (mkdir, file and symlink only). Returns 0, or -1 with errno set. */
 int corral_apply_op(int rootfd, const struct corral_op *op);
 
+/* Loads a seccomp filter (len instructions) on the calling thread only: it applies to the thread and to what
+ * it clones from then on (see SpawnThread). The caller needs CAP_SYS_ADMIN (no no_new_privs is set).
+ * Returns 0, or -1 with errno set. */
+int corral_load_thread_filter(const void *filter, unsigned short len);
+
 /* Raw syscalls glibc does not wrap on every supported release. Each returns -1 with errno set on failure. */
 int corral_pidfd_send_signal(int pidfd, int sig);
 int corral_pipe_cloexec(int fds[2]);
