@@ -113,6 +113,15 @@ static pid_t clone_child(const struct corral_spawn_attrs *a, struct corral_spawn
     return (pid_t)pid;
 }
 
+int corral_ipcns_create(int host_ipcns_fd) {
+    if (unshare(CLONE_NEWIPC) != 0) return -1;
+    int fd = open("/proc/thread-self/ns/ipc", O_RDONLY | O_CLOEXEC);
+    int saved = errno;
+    if (setns(host_ipcns_fd, CLONE_NEWIPC) != 0) abort(); /* as for network namespaces, below */
+    errno = saved;
+    return fd;
+}
+
 int corral_netns_create(int host_netns_fd) {
     if (unshare(CLONE_NEWNET) != 0) return -1;
     int fd = corral_loopback_up() == 0 ? open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC) : -1;
@@ -229,9 +238,19 @@ int corral_spawn(const struct corral_spawn_attrs *a, struct corral_spawn_result 
         local.namespaces &= ~(uint64_t)CLONE_NEWNET;
         local.loopback_up = 0; /* already up */
     }
+    if (a->ipcns_fd >= 0) {
+        if (setns(a->ipcns_fd, CLONE_NEWIPC) != 0) {
+            int saved = errno;
+            if (a->netns_fd >= 0 && setns(a->host_netns_fd, CLONE_NEWNET) != 0) abort();
+            errno = saved;
+            return -1;
+        }
+        local.namespaces &= ~(uint64_t)CLONE_NEWIPC;
+    }
     int saved_cwd = -1;
     if (a->root_ns_fd >= 0 && enter_root_namespace(a, &saved_cwd) != 0) {
         int saved = errno;
+        if (a->ipcns_fd >= 0 && setns(a->host_ipcns_fd, CLONE_NEWIPC) != 0) abort();
         if (a->netns_fd >= 0 && setns(a->host_netns_fd, CLONE_NEWNET) != 0) abort();
         for (size_t i = 0; i < a->leave_fd_count; i++) {
             if (write(a->leave_fds[i], "0", 1) != 1) abort();
@@ -249,6 +268,7 @@ int corral_spawn(const struct corral_spawn_attrs *a, struct corral_spawn_result 
     int saved = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (a->root_ns_fd >= 0) leave_root_namespace(a, saved_cwd);
+    if (a->ipcns_fd >= 0 && setns(a->host_ipcns_fd, CLONE_NEWIPC) != 0) abort();
     if (a->netns_fd >= 0 && setns(a->host_netns_fd, CLONE_NEWNET) != 0) abort();
     if (pid < 0) {
         for (size_t i = 0; i < a->leave_fd_count; i++) {

@@ -28,6 +28,7 @@ struct ChildLaunch {
         var trace: (read: Int32, write: Int32) = (-1, -1)
         var cgroupFD: Int32 = -1
         var netns: Int32 = -1
+        var ipcns: Int32 = -1
         var bindSources: [Int: Int32] = [:]
         do {
             sync = try FileDescriptor.pipe()
@@ -47,6 +48,10 @@ struct ChildLaunch {
                 netns = fd
                 owned.append(fd)
             }
+            if let fd = launcher.ipcNamespaces?.take() {
+                ipcns = fd
+                owned.append(fd)
+            }
             if launcher.clone3Supported, let path = cgroup.unifiedPath {
                 cgroupFD = try FileDescriptor.open(path, O_DIRECTORY | O_RDONLY)
                 owned.append(cgroupFD)
@@ -60,7 +65,7 @@ struct ChildLaunch {
         var points: [SpawnTrace.Point] = [.init(phase: .requested, nanoseconds: started)] + preparePoints
         points.append(.init(phase: .prepared, nanoseconds: MonotonicClock.now()))
         let tracing = trace.write >= 0
-        let spawned = withAttrs(cgroupFD: cgroupFD, netns: netns, bindSources: bindSources, sync: sync.read, release: sync.write, error: errors.write,
+        let spawned = withAttrs(cgroupFD: cgroupFD, netns: netns, ipcns: ipcns, bindSources: bindSources, sync: sync.read, release: sync.write, error: errors.write,
                                 status: status.write, trace: trace.write) { attrs, innerFilter in
             let built = MonotonicClock.now()
             let split = filter?.split
@@ -102,7 +107,7 @@ struct ChildLaunch {
         points += spawned.points
         if let failure = spawned.failure { throw .host(failure) }
         // The child holds its own copies of its ends now; the status pipe's read end moves to the process.
-        for fd in [sync.read, errors.write, status.write, cgroupFD, trace.write, netns] + bindSources.values { FileDescriptor.close(fd) }
+        for fd in [sync.read, errors.write, status.write, cgroupFD, trace.write, netns, ipcns] + bindSources.values { FileDescriptor.close(fd) }
         owned = [errors.read, sync.write, trace.read]
         let process = SandboxProcess(pid: result.pid, pidfd: result.pidfd, statusFD: status.read, cgroup: cgroup,
                                      started: started, timeoutMilliseconds: spec.limits.timeoutMilliseconds,
@@ -204,7 +209,7 @@ struct ChildLaunch {
     }
 
     /// Builds the C attrs (every pointer owned by one arena that outlives the call).
-    private func withAttrs<T>(cgroupFD: Int32, netns: Int32, bindSources: [Int: Int32], sync: Int32, release: Int32, error: Int32, status: Int32, trace: Int32,
+    private func withAttrs<T>(cgroupFD: Int32, netns: Int32, ipcns: Int32, bindSources: [Int: Int32], sync: Int32, release: Int32, error: Int32, status: Int32, trace: Int32,
                               _ body: (corral_spawn_attrs, _ innerFilter: UnsafeRawPointer?) -> T) -> T {
         let arena = CStringArena()
         var ops = plan.operations.map { $0.cOperation(arena) }
@@ -228,6 +233,8 @@ struct ChildLaunch {
         attrs.namespaces = corral_sandbox_namespaces()
         attrs.netns_fd = netns
         attrs.host_netns_fd = launcher.hostNetworkNamespace
+        attrs.ipcns_fd = ipcns
+        attrs.host_ipcns_fd = launcher.hostIPCNamespace
         attrs.root_ns_fd = plan.rootNamespace?.fd ?? -1
         attrs.host_mnt_ns_fd = launcher.hostMountNamespace
         attrs.sync_fd = sync

@@ -45,6 +45,12 @@ public final class SandboxLauncher: @unchecked Sendable {
     let hostMountNamespace: Int32
     private var rootNamespaces: [RootNamespace] = []
     let networkNamespaces: PrefilledPool<Int32>?
+    /// The thread's own IPC namespace, and IPC namespaces made ahead (each new one registers its sysctls and
+    /// mounts an mqueue instance: about 50 us of the clone, docs/benchmarks.md). Like the network
+    /// namespaces made ahead, they belong to the supervisor's user namespace, which only makes them stricter
+    /// for the sandbox: it cannot change their limits.
+    let hostIPCNamespace: Int32
+    let ipcNamespaces: PrefilledPool<Int32>?
     let cgroups: PrefilledPool<PooledCgroup>?
     /// The limits the cgroup pool writes ahead: those of the latest launch, so a steady stream of alike
     /// sandboxes finds its limits already in place.
@@ -73,6 +79,7 @@ public final class SandboxLauncher: @unchecked Sendable {
         lastCapability = Int32(cap_max_bits()) - 1
         do {
             hostNetworkNamespace = try FileDescriptor.open("/proc/self/ns/net", O_RDONLY)
+            hostIPCNamespace = try FileDescriptor.open("/proc/thread-self/ns/ipc", O_RDONLY)
             // This thread's: another one may be inside a RootNamespace for a clone at this moment.
             hostMountNamespace = try FileDescriptor.open("/proc/thread-self/ns/mnt", O_RDONLY)
             for path in SandboxLauncher.parents(of: configuration.stagingDirectory) + [configuration.stagingDirectory] {
@@ -101,6 +108,11 @@ public final class SandboxLauncher: @unchecked Sendable {
                 let fd = corral_netns_create(hostNamespace)
                 return fd >= 0 ? fd : nil
             }
+            let hostIPC = hostIPCNamespace
+            ipcNamespaces = PrefilledPool(name: "corral-ipcns-pool", capacity: configuration.prefilledPool) {
+                let fd = corral_ipcns_create(hostIPC)
+                return fd >= 0 ? fd : nil
+            }
             let parent = configuration.cgroupParent
             cgroups = PrefilledPool(name: "corral-cgroup-pool", capacity: configuration.prefilledPool) { [cgroupHost, expectedLimits] in
                 let limits = expectedLimits.value
@@ -109,6 +121,7 @@ public final class SandboxLauncher: @unchecked Sendable {
             }
         } else {
             networkNamespaces = nil
+            ipcNamespaces = nil
             cgroups = nil
         }
     }
@@ -141,6 +154,7 @@ public final class SandboxLauncher: @unchecked Sendable {
     /// the process exits; sandboxes still running are not affected.
     public func shutdown() {
         networkNamespaces?.close { FileDescriptor.close($0) }
+        ipcNamespaces?.close { FileDescriptor.close($0) }
         cgroups?.close { try? $0.cgroup.remove() }
     }
 
@@ -148,6 +162,7 @@ public final class SandboxLauncher: @unchecked Sendable {
         // The pools' threads use the host namespace fd: stop them before closing it.
         shutdown()
         FileDescriptor.close(hostNetworkNamespace)
+        FileDescriptor.close(hostIPCNamespace)
         FileDescriptor.close(hostMountNamespace)
         spawnThreadHome.forEach(FileDescriptor.close)
     }
@@ -259,6 +274,7 @@ public final class SandboxLauncher: @unchecked Sendable {
         if configuration.traceSpawn { points.append(.init(phase: .cgroupReady, nanoseconds: MonotonicClock.now())) }
         defer {
             networkNamespaces?.replenish()
+            ipcNamespaces?.replenish()
             cgroups?.replenish()
         }
         do {

@@ -62,6 +62,8 @@ struct corral_spawn_attrs {
     uint64_t namespaces;         /* CLONE_NEW* flags; CLONE_NEWCGROUP is unshared by the child after placement */
     int netns_fd;                /* a prepared network namespace to spawn in (CLONE_NEWNET is then dropped), or -1 */
     int host_netns_fd;           /* the spawning thread's own network namespace, to return to after the clone */
+    int ipcns_fd;                /* a prepared IPC namespace to spawn in (CLONE_NEWIPC is then dropped), or -1 */
+    int host_ipcns_fd;           /* the spawning thread's own IPC namespace, to return to after the clone */
     int root_ns_fd;              /* a mount namespace whose root is the sandbox's root (corral_root_namespace_create),
                                     or -1. The spawning thread enters it for the clone, so the child starts inside
                                     its root: no root bind, no pivot_root, no old root to detach. Host paths are
@@ -218,6 +220,9 @@ int corral_syscall_exists(enum corral_syscall_probe which);
 /* Creates a network namespace with lo up, on the calling thread, and returns an fd for it (CLOEXEC); the
  * thread is back in host_netns_fd's namespace afterwards. Returns -1 with errno set on failure. */
 int corral_netns_create(int host_netns_fd);
+/* Creates an IPC namespace on the calling thread and returns an fd for it (CLOEXEC); the thread is back in
+ * host_ipcns_fd's namespace afterwards. Returns -1 with errno set on failure. */
+int corral_ipcns_create(int host_ipcns_fd);
 /* On the calling thread: enters the network namespace netns_fd, opens a TCP socket listening on
  * 127.0.0.1:port there (non-blocking, CLOEXEC; port 0 picks one), and returns to host_netns_fd. The socket
  * stays in the namespace it was made in. Returns the fd, or -1 with errno set; aborts if the thread cannot
