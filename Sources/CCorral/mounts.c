@@ -114,6 +114,14 @@ static int set_attrs(int fd, uint64_t attr, int recursive) {
     return (int)syscall(SYS_mount_setattr, fd, "", at, &ma, sizeof ma);
 }
 
+static int same_string(const char *a, const char *b) {
+    while (*a && *a == *b) {
+        a++;
+        b++;
+    }
+    return *a == *b;
+}
+
 static int bind_tree(int rootfd, const struct corral_op *op, int target) {
     if (op->flags & CORRAL_OPF_SRC_FD) {
         /* Made by the parent, flags already set; moving it attaches it here (and uses it up). */
@@ -124,7 +132,10 @@ static int bind_tree(int rootfd, const struct corral_op *op, int target) {
         return (int)syscall(SYS_move_mount, op->src_fd, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
     }
     int src;
-    if (op->flags & CORRAL_OPF_SRC_IN_ROOT) {
+    if ((op->flags & CORRAL_OPF_SRC_IN_ROOT) && same_string(op->src, op->dst)) {
+        /* A path bound onto itself (a read-only /proc/sys): the target is already open. */
+        src = (int)syscall(SYS_open_tree, target, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+    } else if (op->flags & CORRAL_OPF_SRC_IN_ROOT) {
         int in = open_in_root(rootfd, op->src, O_PATH);
         if (in < 0) return -1;
         src = (int)syscall(SYS_open_tree, in, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);

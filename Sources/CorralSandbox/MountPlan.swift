@@ -30,7 +30,7 @@ struct MountPlan: Equatable, Sendable {
             }
             rootSource = resolved
         }
-        ops += ProcFilesystem.operations()
+        ops += ProcFilesystem.operations(inspector: inspector)
         ops += DevFilesystem.operations(shmBytes: spec.limits.shmBytes)
         ops.append(.tmpfs(on: "tmp", options: "size=\(spec.limits.tmpBytes),mode=1777", .hardened))
         for bind in spec.binds {
