@@ -13,6 +13,7 @@
 #include <net/if.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 #include <sys/ioctl.h>
@@ -50,13 +51,54 @@ void corral_trace(const struct corral_spawn_attrs *a, int phase) {
     (void)ignored;
 }
 
+/* Parses the hex mask after `key` in a /proc/PID/status text; 0 when absent. */
+static int status_mask(const char *text, const char *key, uint64_t *mask) {
+    size_t key_len = corral_strlen(key);
+    for (const char *p = text; *p; p++) {
+        if ((p == text || p[-1] == '\n') && memcmp(p, key, key_len) == 0) {
+            uint64_t m = 0;
+            for (p += key_len; *p == ' ' || *p == '\t'; p++) {
+            }
+            for (; *p && *p != '\n'; p++) {
+                int d = *p >= '0' && *p <= '9' ? *p - '0' : *p >= 'a' && *p <= 'f' ? *p - 'a' + 10 : -1;
+                if (d < 0) return -1;
+                m = (m << 4) | (uint64_t)d;
+            }
+            *mask = m;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* Gives back the default disposition of every signal the supervisor handles or ignores: a handler copied
+ * from it must never run here, and an ignored signal would stay ignored across the command's execve. The
+ * kernel lists them in /proc/self/status (SigCgt, SigIgn), usually a handful, so only those are reset;
+ * when that cannot be read, all of them are. Signals stay blocked until the init installs its own. */
 static void reset_signals(void) {
-    struct sigaction dfl;
-    memset(&dfl, 0, sizeof dfl);
-    dfl.sa_handler = SIG_DFL;
-    for (int sig = 1; sig < NSIG; sig++) {
-        if (sig == SIGKILL || sig == SIGSTOP) continue;
-        sigaction(sig, &dfl, NULL); /* fails harmlessly for glibc-reserved signals */
+    /* The raw call: glibc's sigaction refuses the signals it reserves (32, 33), and the supervisor's
+     * dispositions of those must go too. */
+    struct {
+        void *handler;
+        unsigned long flags;
+        void *restorer;
+        uint64_t mask;
+    } dfl = {.handler = SIG_DFL};
+    uint64_t caught = 0, ignored = 0, reset = ~(uint64_t)0;
+    char text[4096];
+    int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t n = read(fd, text, sizeof text - 1);
+        close(fd);
+        if (n > 0) {
+            text[n] = 0;
+            if (status_mask(text, "SigCgt:", &caught) == 0 && status_mask(text, "SigIgn:", &ignored) == 0)
+                reset = caught | ignored;
+        }
+    }
+    for (int sig = 1; sig < NSIG && sig <= 64; sig++) {
+        if (sig == SIGKILL || sig == SIGSTOP || !(reset & ((uint64_t)1 << (sig - 1)))) continue;
+        syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof dfl.mask);
     }
 }
 
@@ -150,11 +192,12 @@ static void load_seccomp(const struct corral_spawn_attrs *a) {
 
 void corral_child(const struct corral_spawn_attrs *a) {
     corral_trace(a, CORRAL_TRACE_CLONED);
-    reset_signals();
     /* Die with the supervisor thread that cloned us; the sync read below notices a parent that died first. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) corral_fail(a, CORRAL_STEP_PDEATHSIG, -1);
     /* Binds and /proc create no files, so they need no id maps: make them while the parent writes those. */
     int rootfd = corral_setup_root_early(a);
+    /* After the early root: in a RootNamespace only the sandbox's own /proc has a /proc/self. */
+    reset_signals();
     corral_trace(a, CORRAL_TRACE_EARLY_ROOT);
     wait_for_parent(a);
 

@@ -89,3 +89,60 @@ extension PrivilegedSandboxTests {
         }
     }
 }
+
+extension PrivilegedSandboxTests {
+    /// The sandbox's init is a copy of the supervisor: a handler it copied must never run there, and a signal
+    /// the supervisor ignores must not stay ignored in the command (SIG_IGN survives execve).
+    @Suite struct SignalDispositions {
+        @Test("the init keeps only its own handlers and the command inherits no ignored signal")
+        func dispositionsAreReset() throws {
+            try privileged {
+                // The supervisor (this process) ignores SIGUSR2 and handles SIGALRM for the test's duration.
+                let oldUSR2 = signal(SIGUSR2, SIG_IGN)
+                let oldALRM = signal(SIGALRM, { _ in })
+                defer {
+                    signal(SIGUSR2, oldUSR2)
+                    signal(SIGALRM, oldALRM)
+                }
+                let launcher = try SandboxLauncher()
+                defer { launcher.shutdown() }
+                var fds: [Int32] = [0, 0]
+                #expect(pipe(&fds) == 0)
+                let devNull = open("/dev/null", O_RDWR | O_CLOEXEC)
+                defer { close(devNull) }
+                let script = "grep -E '^Sig(Ign|Cgt)' /proc/self/status /proc/1/status"
+                let process = try launcher.launch(SandboxSpec(argv: ["/bin/sh", "-c", script]),
+                                                  stdio: SandboxStdio(stdin: devNull, stdout: fds[1], stderr: devNull))
+                close(fds[1])
+                var output = [UInt8]()
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                while true {
+                    let n = read(fds[0], &buffer, buffer.count)
+                    if n <= 0 { break }
+                    output += buffer[0..<n]
+                }
+                close(fds[0])
+                #expect(process.waitForExit().exitCode == 0)
+                var masks: [String: UInt64] = [:]
+                for line in String(decoding: output, as: UTF8.self).split(separator: "\n") {
+                    // "/proc/1/status:SigCgt:\t0000000000004a07"
+                    let parts = line.split(separator: ":")
+                    guard parts.count == 3 else { continue }
+                    masks[parts[0] + ":" + parts[1]] = UInt64(parts[2].trimmingCharacters(in: .whitespaces), radix: 16)
+                }
+                let usr2: UInt64 = 1 << (UInt64(SIGUSR2) - 1), alrm: UInt64 = 1 << (UInt64(SIGALRM) - 1)
+                let forwarded = [SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGCONT, SIGWINCH]
+                    .reduce(UInt64(0)) { $0 | (1 << (UInt64($1) - 1)) }
+                // /bin/sh may ignore or catch a few signals itself; SIGUSR2 is none of them.
+                #expect(masks["/proc/self/status:SigIgn"].map { $0 & usr2 == 0 } == true, "\(masks)")
+                #expect(masks["/proc/1/status:SigIgn"] == 0, "\(masks)")
+                #expect(masks["/proc/1/status:SigCgt"] == forwarded, "\(masks.mapValues { String($0, radix: 16) })")
+                // Oracle: this process really ignores SIGUSR2 and catches SIGALRM, as the probe reads them.
+                let own = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+                let ownMasks = Probe.statusFields(own)
+                #expect(ownMasks["SigIgn"].flatMap { UInt64($0, radix: 16) }.map { $0 & usr2 != 0 } == true, "\(own)")
+                #expect(ownMasks["SigCgt"].flatMap { UInt64($0, radix: 16) }.map { $0 & alrm != 0 } == true, "\(own)")
+            }
+        }
+    }
+}
