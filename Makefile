@@ -11,7 +11,7 @@ PYCLIENTS     := $(abspath .build/pyclients)
 # The VM runner shared by the project (pure cgroup v2 or v1 guests); CI has it at the same relative place.
 VM_RUN        ?= $(abspath ../shared/tools/linux-vm-run)
 
-.PHONY: all deps pydeps build run demo test test-unit test-privileged test-cgroup2 bench clean
+.PHONY: all deps pydeps build release run demo test test-unit test-privileged test-cgroup2 bench clean
 
 all: build
 
@@ -55,10 +55,15 @@ test-cgroup2:
 	test -x $(TEST_BUNDLE) || $(SWIFT) build --build-tests; \
 	$(SUDO) ./scripts/run-in-vm.sh "$(VM_RUN)" v2 $(TEST_BUNDLE)
 
+## release: the optimized binary to deploy and to measure, .build/release/corral, with the Swift runtime
+## linked in: no /opt/swift libraries needed where it runs, and each sandbox's clone copies far fewer
+## mappings (docs/benchmarks.md)
+release: deps
+	$(SWIFT) build -c release --static-swift-stdlib
+
 ## bench: spawn latency against bubblewrap in the same run (installs bubblewrap)
-bench:
+bench: release
 	$(MAKE) deps EXTRA_DEPS=bubblewrap
-	$(SWIFT) build -c release
 	$(SUDO) .build/release/corral bench spawn
 
 clean:
