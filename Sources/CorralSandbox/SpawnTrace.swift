@@ -18,7 +18,7 @@ public struct SpawnTrace: Sendable {
         case parentReleased = 105   // corral_spawn returned: cloned, id maps written, child released
         case earlyRoot = 6          // the child's binds and /proc done (they need no id maps)
         case released = 2           // the child saw the release (id maps written, cgroup placed)
-        case rootReady = 3          // rest of the root assembled and pivoted into
+        case rootReady = 3          // the rest of the root mounted (and pivoted into, without a root namespace)
         case confined = 4           // capabilities dropped, no_new_privs, seccomp loaded
         case forked = 5             // the command's process exists, before its execve
         case execConfirmed = 101    // the parent saw the exec succeed (EOF on the error pipe)
@@ -35,9 +35,9 @@ public struct SpawnTrace: Sendable {
             case .groupsEntered: return "enter the cgroups (v1)"
             case .cloned: return "clone"
             case .parentReleased: return "parent: maps written, child let go"
-            case .earlyRoot: return "root: binds and /proc"
+            case .earlyRoot: return "root: /proc, masks, binds; signals"
             case .released: return "child: released"
-            case .rootReady: return "root: tmpfs, files, pivot_root"
+            case .rootReady: return "root: tmpfs mounts (pivot_root)"
             case .confined: return "caps, no_new_privs, seccomp"
             case .forked: return "fork the command"
             case .execConfirmed: return "execve confirmed"

@@ -146,3 +146,41 @@ extension PrivilegedSandboxTests {
         }
     }
 }
+
+extension PrivilegedSandboxTests.RootNamespaces {
+    @Test("without root namespaces a launch binds its root and pivots into it, with the same view inside")
+    func perLaunchPivotStillWorks() throws {
+        try privileged {
+            var configuration = SandboxLauncher.Configuration()
+            configuration.rootNamespaces = false
+            let launcher = try SandboxLauncher(configuration: configuration)
+            defer { launcher.shutdown() }
+            var fds: [Int32] = [0, 0]
+            #expect(pipe(&fds) == 0)
+            let devNull = open("/dev/null", O_RDWR | O_CLOEXEC)
+            defer { close(devNull) }
+            let script = "cut -d' ' -f5 /proc/self/mountinfo | tr '\\n' ' '; echo; ls /proc | grep -c '^[0-9]'; touch /x 2>&1 | grep -c 'Read-only'"
+            let process = try launcher.launch(SandboxSpec(argv: ["/bin/sh", "-c", script]),
+                                              stdio: SandboxStdio(stdin: devNull, stdout: fds[1], stderr: devNull))
+            close(fds[1])
+            var output = [UInt8]()
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let n = read(fds[0], &buffer, buffer.count)
+                if n <= 0 { break }
+                output += buffer[0..<n]
+            }
+            close(fds[0])
+            #expect(process.waitForExit().exitCode == 0)
+            let lines = String(decoding: output, as: UTF8.self).split(separator: "\n").map(String.init)
+            #expect(lines.count == 3, "\(lines)")
+            guard lines.count == 3 else { return }
+            let points = lines[0].split(separator: " ").map(String.init)
+            // One procfs (its own: no empty one beneath), the system binds made by this launch, a read-only root.
+            #expect(points.filter { $0 == "/proc" }.count == 1, "\(points)")
+            #expect(points.contains("/usr") && points.contains("/tmp") && points.first == "/", "\(points)")
+            #expect(Int(lines[1]).map { $0 >= 2 } == true, "\(lines)")
+            #expect(lines[2] == "1", "\(lines)")
+        }
+    }
+}
