@@ -70,25 +70,11 @@ extension PrivilegedSandboxTests {
                     ("alpha", false, "alpha\nunbound\n"), ("beta", true, "beta\nbound\n"),
                 ]
                 for run in runs {
-                    var pipeFDs: [Int32] = [0, 0]
-                    #expect(pipe(&pipeFDs) == 0)
                     let binds = run.bind ? [BindMount(source: directory, destination: "/data", readOnly: true)] : []
                     let spec = SandboxSpec(argv: ["/bin/sh", "-c", probe], binds: binds, hostname: run.hostname)
-                    let devNull = open("/dev/null", O_RDWR | O_CLOEXEC)
-                    let process = try launcher.launch(spec, stdio: SandboxStdio(stdin: devNull, stdout: pipeFDs[1], stderr: devNull))
-                    close(pipeFDs[1])
-                    close(devNull)
-                    var output = [UInt8]()
-                    var buffer = [UInt8](repeating: 0, count: 256)
-                    while true {
-                        let n = read(pipeFDs[0], &buffer, buffer.count)
-                        if n <= 0 { break }
-                        output += buffer[0..<n]
-                    }
-                    close(pipeFDs[0])
-                    let report = process.waitForExit()
-                    #expect(report.exitCode == 0)
-                    #expect(String(decoding: output, as: UTF8.self) == run.expected, "hostname \(run.hostname), bind \(run.bind)")
+                    let result = try InProcess.run(spec, launcher: launcher)
+                    #expect(result.exitCode == 0)
+                    #expect(result.stdout == run.expected, "hostname \(run.hostname), bind \(run.bind)")
                 }
             }
         }

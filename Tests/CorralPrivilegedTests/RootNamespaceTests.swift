@@ -106,25 +106,11 @@ extension PrivilegedSandboxTests {
                 }
                 let launcher = try SandboxLauncher()
                 defer { launcher.shutdown() }
-                var fds: [Int32] = [0, 0]
-                #expect(pipe(&fds) == 0)
-                let devNull = open("/dev/null", O_RDWR | O_CLOEXEC)
-                defer { close(devNull) }
                 let script = "grep -E '^Sig(Ign|Cgt)' /proc/self/status /proc/1/status"
-                let process = try launcher.launch(SandboxSpec(argv: ["/bin/sh", "-c", script]),
-                                                  stdio: SandboxStdio(stdin: devNull, stdout: fds[1], stderr: devNull))
-                close(fds[1])
-                var output = [UInt8]()
-                var buffer = [UInt8](repeating: 0, count: 4096)
-                while true {
-                    let n = read(fds[0], &buffer, buffer.count)
-                    if n <= 0 { break }
-                    output += buffer[0..<n]
-                }
-                close(fds[0])
-                #expect(process.waitForExit().exitCode == 0)
+                let result = try InProcess.run(SandboxSpec(argv: ["/bin/sh", "-c", script]), launcher: launcher)
+                #expect(result.exitCode == 0)
                 var masks: [String: UInt64] = [:]
-                for line in String(decoding: output, as: UTF8.self).split(separator: "\n") {
+                for line in result.stdout.split(separator: "\n") {
                     // "/proc/1/status:SigCgt:\t0000000000004a07"
                     let parts = line.split(separator: ":")
                     guard parts.count == 3 else { continue }
@@ -155,24 +141,10 @@ extension PrivilegedSandboxTests.RootNamespaces {
             configuration.rootNamespaces = false
             let launcher = try SandboxLauncher(configuration: configuration)
             defer { launcher.shutdown() }
-            var fds: [Int32] = [0, 0]
-            #expect(pipe(&fds) == 0)
-            let devNull = open("/dev/null", O_RDWR | O_CLOEXEC)
-            defer { close(devNull) }
             let script = "cut -d' ' -f5 /proc/self/mountinfo | tr '\\n' ' '; echo; ls /proc | grep -c '^[0-9]'; touch /x 2>&1 | grep -c 'Read-only'"
-            let process = try launcher.launch(SandboxSpec(argv: ["/bin/sh", "-c", script]),
-                                              stdio: SandboxStdio(stdin: devNull, stdout: fds[1], stderr: devNull))
-            close(fds[1])
-            var output = [UInt8]()
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            while true {
-                let n = read(fds[0], &buffer, buffer.count)
-                if n <= 0 { break }
-                output += buffer[0..<n]
-            }
-            close(fds[0])
-            #expect(process.waitForExit().exitCode == 0)
-            let lines = String(decoding: output, as: UTF8.self).split(separator: "\n").map(String.init)
+            let result = try InProcess.run(SandboxSpec(argv: ["/bin/sh", "-c", script]), launcher: launcher)
+            #expect(result.exitCode == 0)
+            let lines = result.stdout.split(separator: "\n").map(String.init)
             #expect(lines.count == 3, "\(lines)")
             guard lines.count == 3 else { return }
             let points = lines[0].split(separator: " ").map(String.init)

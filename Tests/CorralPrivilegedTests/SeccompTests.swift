@@ -71,27 +71,13 @@ extension PrivilegedSandboxTests {
                 if line.startswith('Seccomp'): print(line.replace(':\t', '=').strip(), flush=True)
             """] + (argument.map { [$0] } ?? []))
             spec.seccomp = try SeccompProfile.builtInDefault
-            var fds: [Int32] = [0, 0]
-            #expect(pipe(&fds) == 0)
-            let devNull = open("/dev/null", O_RDWR | O_CLOEXEC)
-            defer { close(devNull) }
-            let process = try launcher.launch(spec, stdio: SandboxStdio(stdin: devNull, stdout: fds[1], stderr: devNull))
-            close(fds[1])
-            var output = [UInt8]()
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            while true {
-                let n = read(fds[0], &buffer, buffer.count)
-                if n <= 0 { break }
-                output += buffer[0..<n]
-            }
-            close(fds[0])
-            let report = process.waitForExit()
+            let result = try InProcess.run(spec, launcher: launcher)
             var values: [String: String] = [:]
-            for line in String(decoding: output, as: UTF8.self).split(separator: "\n") {
+            for line in result.stdout.split(separator: "\n") {
                 guard let eq = line.firstIndex(of: "=") else { continue }
                 values[String(line[..<eq])] = String(line[line.index(after: eq)...])
             }
-            return (report.exitCode, values)
+            return (result.exitCode, values)
         }
 
         @Test("with the profile split between the cloning thread and the sandbox, the same calls get EPERM and x32 kills")
