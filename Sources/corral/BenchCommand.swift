@@ -18,11 +18,14 @@ struct BenchSpawnCommand: ParsableCommand {
         abstract: "Time from spawn request to a sandboxed /bin/true exiting, against bubblewrap and plain fork+exec.",
         discussion: """
         Corral runs /bin/true with the full isolation of `corral run` (all seven namespaces, a cgroup with
-        memory, cpu and pids limits, pivot_root into the host root, the default seccomp profile, no
-        capabilities), measured in-process from launch request to the end of the last process. In the same
-        loop, interleaved so noise hits all three alike, it times `bwrap --unshare-all --die-with-parent`
-        with read-only /usr binds (when bubblewrap is installed), and posix_spawn of /bin/true with no
-        isolation (the clone+exec floor). Reports p50 and p99 in milliseconds, and corral/bwrap as a ratio.
+        memory, cpu and pids limits, the host root of read-only binds with /proc masked, the default seccomp
+        profile, no capabilities), measured in-process from launch request to the end of the last process,
+        twice: with network and IPC namespaces and cgroups made ahead, as a server runs, and without. Both
+        are born in a root namespace (the root built and pivoted into once), and the first with the seccomp
+        profile split between the cloning thread and the sandbox. In the same loop, interleaved so noise
+        hits all alike, it times `bwrap --unshare-all --die-with-parent` with read-only /usr binds (when
+        bubblewrap is installed), and posix_spawn of /bin/true with no isolation (the clone+exec floor).
+        Reports p50 and p99 in milliseconds, and corral/bwrap as a ratio. Measure the `make release` build.
         """
     )
 
