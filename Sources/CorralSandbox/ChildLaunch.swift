@@ -141,7 +141,7 @@ struct ChildLaunch {
         guard plan.rootNamespace != nil else { return [:] }
         var fds: [Int: Int32] = [:]
         do throws(SystemError) {
-            for (index, op) in plan.operations.enumerated() where op.kind == .bind && !op.flags.contains(.sourceInRoot) {
+            for (index, op) in plan.operations.enumerated() where op.bindsHostPath {
                 do {
                     fds[index] = try syscall(op.stepName) { corral_open_bind_source(op.source ?? "", op.flags.subtracting(.swiftOnly).rawValue) }
                 } catch where error.errno == ENOENT && op.flags.contains(.optional) {
@@ -214,7 +214,7 @@ struct ChildLaunch {
         let arena = CStringArena()
         var ops = plan.operations.map { $0.cOperation(arena) }
         if plan.rootNamespace != nil {
-            for (index, op) in plan.operations.enumerated() where op.kind == .bind && !op.flags.contains(.sourceInRoot) {
+            for (index, op) in plan.operations.enumerated() where op.bindsHostPath {
                 ops[index].flags |= Int32(CORRAL_OPF_SRC_FD.rawValue)
                 ops[index].src_fd = bindSources[index] ?? -1
             }
@@ -266,11 +266,13 @@ struct ChildLaunch {
         attrs.argv = arena.stringArray(spec.argv)
         attrs.envp = arena.stringArray(environment)
         // The whole profile by default; the inner half when the cloning thread turns out to carry the outer.
-        if let full = filter?.full, full.instructionCount > 0 {
-            attrs.seccomp_filter = UnsafeRawPointer(arena.bytes(full.bytes))
-            attrs.seccomp_len = UInt16(full.instructionCount)
+        // Both are lent from the cached programs, not copied.
+        guard let filter, filter.full.instructionCount > 0 else { return withExtendedLifetime(arena) { body(attrs, nil) } }
+        return filter.full.withUnsafeFilter { full, count in
+            attrs.seccomp_filter = full
+            attrs.seccomp_len = UInt16(count)
+            guard let split = filter.split else { return withExtendedLifetime(arena) { body(attrs, nil) } }
+            return split.inner.withUnsafeFilter { inner, _ in withExtendedLifetime(arena) { body(attrs, inner) } }
         }
-        let inner = filter?.split.map { UnsafeRawPointer(arena.bytes($0.inner.bytes)) }
-        return withExtendedLifetime(arena) { body(attrs, inner) }
     }
 }

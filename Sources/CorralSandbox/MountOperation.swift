@@ -43,6 +43,10 @@ struct MountOperation: Equatable, Sendable {
         }
     }
 
+    /// A bind of a host path (not of a path inside the new root): inside a RootNamespace the child cannot
+    /// see it, so the parent opens it and hands it over by fd.
+    var bindsHostPath: Bool { kind == .bind && !flags.contains(.sourceInRoot) }
+
     /// How a failure of this step is named to the user.
     var stepName: String {
         switch kind {

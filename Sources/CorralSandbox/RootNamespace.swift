@@ -44,8 +44,7 @@ final class RootNamespace: Sendable, Equatable {
         guard !shared.isEmpty else { return nil }
         var launch: [MountOperation] = []
         for var op in plan.operations where !(op.kind == .bind && op.flags.contains(.systemBind)) {
-            if op.kind == .bind, !op.flags.contains(.sourceInRoot),
-               let inRoot = shared.first(where: { $0.source == op.source }) {
+            if op.bindsHostPath, let inRoot = shared.first(where: { $0.source == op.source }) {
                 op.source = inRoot.destination
                 op.flags.insert(.sourceInRoot)
             }

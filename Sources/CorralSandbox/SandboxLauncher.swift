@@ -78,9 +78,10 @@ public final class SandboxLauncher: @unchecked Sendable {
         clone3Supported = corral_clone3_supported() != 0
         lastCapability = Int32(cap_max_bits()) - 1
         do {
-            hostNetworkNamespace = try FileDescriptor.open("/proc/self/ns/net", O_RDONLY)
+            // This thread's (thread-self), not the main thread's: another thread may be inside a sandbox's
+            // network, IPC or root namespace for a clone at this moment.
+            hostNetworkNamespace = try FileDescriptor.open("/proc/thread-self/ns/net", O_RDONLY)
             hostIPCNamespace = try FileDescriptor.open("/proc/thread-self/ns/ipc", O_RDONLY)
-            // This thread's: another one may be inside a RootNamespace for a clone at this moment.
             hostMountNamespace = try FileDescriptor.open("/proc/thread-self/ns/mnt", O_RDONLY)
             for path in SandboxLauncher.parents(of: configuration.stagingDirectory) + [configuration.stagingDirectory] {
                 // 0755: the child runs as an unprivileged host uid and must traverse these to mount on them.

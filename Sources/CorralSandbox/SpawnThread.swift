@@ -1,5 +1,6 @@
 import CCorral
 import CorralSeccomp
+import CorralSystem
 import Foundation
 
 /// The long-lived threads that clone sandboxes, and the seccomp filter each carries.
@@ -20,40 +21,14 @@ final class SpawnThread: @unchecked Sendable {
     private(set) var filter: SeccompProgram?
     /// The filter the thread was started for (what `thread(for:)` matches on).
     private let wanted: SeccompProgram?
-
-    private let condition = NSCondition()
-    private var jobs: [() -> Void] = []
-    private let loaded = DispatchSemaphore(value: 0)
+    private var thread: DedicatedThread!
 
     private init(carrying wanted: SeccompProgram?) {
         self.wanted = wanted
-        let thread = Thread { [unowned self] in
+        thread = DedicatedThread(name: "corral-spawn") { [unowned self] in
             if let wanted, Self.load(wanted) { self.filter = wanted }
-            self.loaded.signal()
-            self.loop()
-        }
-        thread.name = "corral-spawn"
-        thread.stackSize = 1 << 20
-        thread.start()
-        loaded.wait()
-    }
-
-    private func loop() {
-        pthread_setspecific(Self.key, Unmanaged.passUnretained(self).toOpaque())
-        while true {
-            condition.lock()
-            while jobs.isEmpty { condition.wait() }
-            let job = jobs.removeFirst()
-            condition.unlock()
-            job()
         }
     }
-
-    private static let key: pthread_key_t = {
-        var key = pthread_key_t()
-        pthread_key_create(&key, nil)
-        return key
-    }()
 
     private static let registry = NSLock()
     nonisolated(unsafe) private static var threads: [SpawnThread] = []
@@ -88,12 +63,12 @@ final class SpawnThread: @unchecked Sendable {
                 return .some(nil)
             }
             if let here { return body(here) }
-        } else if let current = pthread_getspecific(key).map({ Unmanaged<SpawnThread>.fromOpaque($0).takeUnretainedValue() }),
+        } else if let current = registry.withLock({ threads.first { $0.thread.isCurrent } }),
                   current.wanted == filter || current.filter == nil {
             return body(current.filter == filter ? filter : nil)
         }
-        let thread = thread(for: filter)
-        return thread.run { body(thread.filter) }
+        let spawn = thread(for: filter)
+        return spawn.thread.run { body(spawn.filter) }
     }
 
     /// Loads `filter` on the calling thread (it applies to this thread and to whatever it clones from now on).
@@ -101,18 +76,4 @@ final class SpawnThread: @unchecked Sendable {
         filter.withUnsafeFilter { pointer, count in corral_load_thread_filter(pointer, UInt16(count)) == 0 }
     }
 
-    /// Runs `body` on this spawn thread and waits for its result.
-    private func run<T>(_ body: @escaping () -> T) -> T {
-        let done = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var result: T?
-        condition.lock()
-        jobs.append {
-            result = body()
-            done.signal()
-        }
-        condition.signal()
-        condition.unlock()
-        done.wait()
-        return result!
-    }
 }

@@ -65,7 +65,11 @@ struct BenchSpawnCommand: ParsableCommand {
         let bwrap = ["/usr/bin/bwrap", "/bin/bwrap"].first { FileManager.default.isExecutableFile(atPath: $0) }
         let bwrapArgs = bwrap.map { [$0] + Self.bwrapArguments() + ["/bin/true"] }
 
-        let baselines = BaselineThread()
+        // The baselines (bwrap, bare posix_spawn) run on a thread started before the main thread takes a
+        // seccomp filter (SpawnThread): a process started from a thread inherits its filter, and the
+        // baselines must run as they would anywhere else. Each is timed on that thread, so the hand-over is
+        // not measured.
+        let baselines = DedicatedThread(name: "corral-baseline")
         var corral: [Double] = [], corralUnpooled: [Double] = [], bwrapTimes: [Double] = [], floor: [Double] = []
         var phases: [SpawnTrace.Phase: [Double]] = [:]
         for i in 0..<(runs + 10) {
@@ -193,45 +197,5 @@ struct BenchSpawnResult: Encodable {
         try c.encode(floor, forKey: .floor)
         if let ratio { try c.encode(ratio, forKey: .ratio) } else { try c.encodeNil(forKey: .ratio) }
         try c.encode(runs, forKey: .runs)
-    }
-}
-
-/// A thread for the baselines (bwrap, bare posix_spawn), started before the main thread takes a seccomp
-/// filter (SpawnThread): a process started from a thread inherits its filter, and the baselines must run
-/// as they would anywhere else. Each job is timed on the thread itself, so the hand-over is not measured.
-final class BaselineThread: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var job: (() -> Void)?
-
-    init() {
-        let started = DispatchSemaphore(value: 0)
-        let thread = Thread { [unowned self] in
-            started.signal()
-            while true {
-                self.condition.lock()
-                while self.job == nil { self.condition.wait() }
-                let next = self.job!
-                self.job = nil
-                self.condition.unlock()
-                next()
-            }
-        }
-        thread.name = "corral-baseline"
-        thread.start()
-        started.wait()
-    }
-
-    func run<T>(_ body: @escaping () throws -> T) throws -> T {
-        let done = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var result: Result<T, Error>?
-        condition.lock()
-        job = {
-            result = Result { try body() }
-            done.signal()
-        }
-        condition.signal()
-        condition.unlock()
-        done.wait()
-        return try result!.get()
     }
 }
