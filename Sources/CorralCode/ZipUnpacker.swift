@@ -21,13 +21,25 @@ struct ZipUnpacker {
             throw .tooLarge("the package has \(entries.count) entries, more than the \(limits.entries) allowed")
         }
         var declared: UInt64 = 0
+        var planned: [(entry: Entry, parts: [String], kind: EntryKind)] = []
+        var tree = PackageTree()
         for entry in entries {
-            _ = try Self.components(of: entry.path)
+            let parts = try Self.components(of: entry.path)
             declared = declared &+ entry.uncompressedSize
+            guard !parts.isEmpty else { continue } // "./"
+            let kind = try Self.kind(of: entry, in: archive)
+            switch kind {
+            case .directory: try tree.add(parts, .directory, entry: entry.path)
+            case .file: try tree.add(parts, .file, entry: entry.path)
+            case let .symlink(target): try tree.add(parts, .symlink(target: target), entry: entry.path)
+            }
+            planned.append((entry, parts, kind))
         }
         guard declared <= limits.unpackedBytes else {
             throw .tooLarge("the package unpacks to \(declared) bytes, more than the \(limits.unpackedBytes) allowed")
         }
+        // Every link resolved against the whole package before anything is written.
+        try tree.checkLinks()
 
         do {
             try FileSystem.makeDirectory(directory, mode: 0o755)
@@ -43,10 +55,8 @@ struct ZipUnpacker {
         defer { FileDescriptor.close(rootFD) }
         var written: UInt64 = 0
         var directories: Set<String> = [""]
-        for entry in entries {
-            let parts = try Self.components(of: entry.path)
-            guard !parts.isEmpty else { continue } // "./"
-            switch entry.type {
+        for (entry, parts, kind) in planned {
+            switch kind {
             case .directory:
                 let fd = try openDirectory(rootFD, parts, entry: entry.path, created: &directories)
                 FileDescriptor.close(fd)
@@ -54,10 +64,10 @@ struct ZipUnpacker {
                 let parent = try openDirectory(rootFD, Array(parts.dropLast()), entry: entry.path, created: &directories)
                 defer { FileDescriptor.close(parent) }
                 try writeFile(archive, entry, in: parent, name: parts[parts.count - 1], written: &written)
-            case .symlink:
+            case let .symlink(target):
                 let parent = try openDirectory(rootFD, Array(parts.dropLast()), entry: entry.path, created: &directories)
                 defer { FileDescriptor.close(parent) }
-                try makeSymlink(archive, entry, parts: parts, in: parent)
+                try makeSymlink(target, entry: entry.path, parts: parts, in: parent)
             }
         }
         // Read-only from here on: deepest directories first, so each parent is still writable when needed.
@@ -145,9 +155,27 @@ struct ZipUnpacker {
         }
     }
 
-    /// A symlink is kept only when its target is relative and, resolved from the link's directory, stays
-    /// inside the package (a later entry can never be written through it: parents are opened O_NOFOLLOW).
-    private func makeSymlink(_ archive: Archive, _ entry: Entry, parts: [String], in parent: Int32) throws(CodePackageError) {
+    /// What an entry is. A name ending in `/` is a directory whatever its attribute bits say (as unzip and
+    /// Python's zipfile read it); a symlink's target is read here, so the whole package can be checked
+    /// before anything is written.
+    enum EntryKind {
+        case directory, file
+        case symlink(String)
+    }
+
+    static func kind(of entry: Entry, in archive: Archive) throws(CodePackageError) -> EntryKind {
+        if entry.path.hasSuffix("/") { return .directory }
+        switch entry.type {
+        case .directory: return .directory
+        case .file: return .file
+        case .symlink: return .symlink(try linkTarget(entry, in: archive))
+        }
+    }
+
+    /// A symlink's target: relative, and not climbing above the package by its text alone (PackageTree
+    /// then resolves it through the package's other links).
+    static func linkTarget(_ entry: Entry, in archive: Archive) throws(CodePackageError) -> String {
+        guard entry.uncompressedSize <= 4096 else { throw .invalidZip("symlink '\(entry.path)' has an unreadable target") }
         var target = Data()
         do {
             _ = try archive.extract(entry) { target.append($0) }
@@ -158,14 +186,20 @@ struct ZipUnpacker {
             throw .invalidZip("symlink '\(entry.path)' has an unreadable target")
         }
         guard !text.hasPrefix("/") else { throw .invalidZip("symlink '\(entry.path)' points to an absolute path (\(text))") }
-        var depth = parts.count - 1
+        var depth = entry.path.split(separator: "/").filter { $0 != "." }.count - 1
         for part in text.split(separator: "/") where part != "." {
             depth += part == ".." ? -1 : 1
             guard depth >= 0 else { throw .invalidZip("symlink '\(entry.path)' points outside the package (\(text))") }
         }
-        guard symlinkat(text, parent, parts[parts.count - 1]) == 0 else {
-            if errno == EEXIST { throw .invalidZip("entry '\(entry.path)' appears twice or overlaps another entry") }
-            throw .host(SystemError(stage: "symlink \(entry.path)", errno: errno))
+        return text
+    }
+
+    /// Makes a link already checked (a later entry can never be written through it: parents are opened
+    /// O_NOFOLLOW).
+    private func makeSymlink(_ target: String, entry: String, parts: [String], in parent: Int32) throws(CodePackageError) {
+        guard symlinkat(target, parent, parts[parts.count - 1]) == 0 else {
+            if errno == EEXIST { throw .invalidZip("entry '\(entry)' appears twice or overlaps another entry") }
+            throw .host(SystemError(stage: "symlink \(entry)", errno: errno))
         }
     }
 }

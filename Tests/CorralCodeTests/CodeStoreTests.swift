@@ -59,6 +59,11 @@ import Testing
         ("write through a symlink", [.symlink("lib", to: "."), .file("lib/x.py", "x")]),
         ("file over a directory path", [.file("a", "x"), .file("a/b", "y")]),
         ("duplicate", [.file("a.py", "x"), .file("a.py", "y")]),
+        // Each link alone stays inside by its text; through the other it leaves the package.
+        ("link chain", [.symlink("a/b/c/q", to: "../../.."), .symlink("a/b/c/e", to: "q/../../../x")]),
+        ("link chain, the climbing link first", [.symlink("a/b/c/e", to: "q/../../../x"), .symlink("a/b/c/q", to: "../../..")]),
+        ("link chain through a directory link", [.symlink("top", to: "."), .symlink("d/up", to: "../top/.."), .file("d/f", "x")]),
+        ("link loop", [.symlink("a", to: "b"), .symlink("b", to: "a")]),
     ])
     func refusesUnsafeEntries(_ label: String, _ items: [ZipBuilder.Item]) throws {
         let scratch = Scratch()
@@ -71,6 +76,26 @@ import Testing
         }
         #expect(scratch.leftovers.isEmpty, "\(label): \(scratch.leftovers)")
         #expect(!FileManager.default.fileExists(atPath: scratch.path + "/evil.py"))
+    }
+
+    @Test("links through the package's own links are kept when they stay inside (the chain's oracle)")
+    func innerLinkChains() throws {
+        let scratch = Scratch()
+        // The same shapes as the refused chains, one level shallower: they land inside the package.
+        let zip = try ZipBuilder.make([
+            .symlink("a/b/c/q", to: "../.."), .symlink("a/b/c/e", to: "q/b/c/../f"), .file("a/b/f", "inside\n"),
+        ])
+        let package = try scratch.store.store(zip: zip)
+        #expect(try String(contentsOfFile: package.directory + "/a/b/c/e", encoding: .utf8) == "inside\n")
+    }
+
+    @Test("an entry whose name ends in / is a directory whatever its attribute bits (a wheel repacked with Python's zipfile)")
+    func directoryByName() throws {
+        let scratch = Scratch()
+        let zip = try ZipBuilder.make([.fileNamedAsDirectory("awslambdaric/"), .file("awslambdaric/__init__.py", "X = 1\n")])
+        let package = try scratch.store.store(zip: zip)
+        #expect(FileSystemProbe.isDirectory(package.directory + "/awslambdaric"))
+        #expect(try String(contentsOfFile: package.directory + "/awslambdaric/__init__.py", encoding: .utf8) == "X = 1\n")
     }
 
     @Test("a file that is not a zip is an invalid zip")
@@ -97,5 +122,12 @@ import Testing
         }
         // Oracle: the same content within the limit is accepted.
         _ = try scratch.store.store(zip: try ZipBuilder.make([.zeros("zeros", 512 << 10)]))
+    }
+}
+
+enum FileSystemProbe {
+    static func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
     }
 }

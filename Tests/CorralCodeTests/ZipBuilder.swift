@@ -8,6 +8,9 @@ struct ZipBuilder {
         case directory(String)
         case symlink(String, to: String)
         case zeros(String, Int) // a deflated run of zeros (compresses ~1000:1)
+        /// A directory's name (ending in /) with a regular file's attributes, as Python's zipfile writes
+        /// `writestr("dir/", "")`.
+        case fileNamedAsDirectory(String)
     }
 
     static func make(_ items: [Item]) throws -> [UInt8] {
@@ -27,6 +30,8 @@ struct ZipBuilder {
                 try archive.addEntry(with: path, type: .symlink, uncompressedSize: Int64(data.count)) { position, size in
                     data.subdata(in: Int(position)..<Int(position) + size)
                 }
+            case let .fileNamedAsDirectory(path):
+                try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(0), permissions: 0o644) { (_: Int64, _: Int) in Data() }
             case let .zeros(path, count):
                 try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(count), compressionMethod: .deflate) { _, size in
                     Data(count: size)
