@@ -99,20 +99,33 @@ extension LambdaService {
         return Array(bytes)
     }
 
-    func storeCode(zipFile: String?, s3Bucket: String?, imageUri: String?) throws(LambdaError) -> CodeReference {
-        let zip = try Self.decodeZip(zipFile, s3Bucket: s3Bucket, imageUri: imageUri)
+    /// Stores `zip` (checked and unpacked, or found stored), runs `commit` with it, and ends the store's
+    /// hold on the package. When `commit` throws, or `keep` is false (a dry run), the package is removed
+    /// again unless some function version uses it. The caller checks the code-storage quota before, so a
+    /// package over it is never written.
+    func withStoredCode<T>(_ zip: [UInt8], keep: Bool = true, _ commit: (CodeReference) throws(LambdaError) -> T) throws(LambdaError) -> T {
+        let package: CodePackage
         do {
-            let package = try code.store(zip: zip)
-            return CodeReference(digest: package.digest, sha256: package.codeSha256, size: package.size)
+            package = try code.store(zip: zip)
         } catch {
             throw LambdaError.from(error)
         }
+        let reference = CodeReference(digest: package.digest, sha256: package.codeSha256, size: package.size)
+        do {
+            let result = try commit(reference)
+            code.release(package.digest)
+            if !keep { dropUnusedCode([package.digest]) }
+            return result
+        } catch {
+            code.release(package.digest)
+            dropUnusedCode([package.digest])
+            throw error
+        }
     }
 
-    /// Removes the packages among `digests` that no function version uses any more.
+    /// Removes the packages among `digests` that no function version uses any more and no store holds.
     func dropUnusedCode(_ digests: [String]) {
-        guard !digests.isEmpty, let inUse = try? functions.codeDigestsInUse() else { return }
-        for digest in digests where !inUse.contains(digest) { code.remove(digest: digest) }
+        code.removeUnused(digests) { try? functions.codeDigestsInUse() }
     }
 
     static func maxItems(_ text: String?) throws(LambdaError) -> Int {

@@ -58,16 +58,19 @@ public final class LambdaService: Sendable {
         settings.description = request.description ?? ""
         settings.environmentMode = try Self.environmentMode(request.environmentMode)
         try validate(settings, for: caller)
-        let package = try storeCode(zipFile: request.code?.zipFile, s3Bucket: request.code?.s3Bucket, imageUri: request.code?.imageUri)
-        do {
-            try checkUsage(caller, addingFunctions: 1, codeBytes: package.size * (request.publish == true ? 2 : 1))
-            let created = try functions.createFunction(account: caller.account, name: reference.name, settings: settings,
-                                                       code: package, publish: request.publish ?? false)
+        let zip = try Self.decodeZip(request.code?.zipFile, s3Bucket: request.code?.s3Bucket, imageUri: request.code?.imageUri)
+        let codeBytes = zip.count * (request.publish == true ? 2 : 1)
+        // The quota before anything is written, and again just before the commit (others may have landed).
+        try checkUsage(caller, addingFunctions: 1, codeBytes: codeBytes)
+        return try withStoredCode(zip) { (package) throws(LambdaError) in
+            try checkUsage(caller, addingFunctions: 1, codeBytes: codeBytes)
+            let created = try call { () throws(StoreError) in
+                try functions.createFunction(account: caller.account, name: reference.name, settings: settings, code: package,
+                                             publish: request.publish ?? false)
+            }
             // CreateFunction answers with $LATEST's configuration, or version 1's when published.
-            return configuration(caller, created.last!, qualified: created.count > 1)
-        } catch {
-            dropUnusedCode([package.digest])
-            throw LambdaError.from(error)
+            guard let answered = created.last else { throw LambdaError.service("CreateFunction stored no version") }
+            return configuration(caller, answered, qualified: created.count > 1)
         }
     }
 
@@ -97,20 +100,19 @@ public final class LambdaService: Sendable {
         let request = try LambdaJSON.decode(UpdateFunctionCodeRequest.self, from: body)
         let reference = try reference(caller, name, qualifier: nil)
         let current = try resolve(caller, name, qualifier: nil)
+        let zip = try Self.decodeZip(request.zipFile, s3Bucket: request.s3Bucket, imageUri: request.imageUri)
+        let codeBytes = zip.count - current.code.size + (request.publish == true ? zip.count : 0)
+        try checkUsage(caller, codeBytes: codeBytes)
         if request.dryRun == true {
             // Validate the package as a real update would (unpacked and checked), then forget it.
-            let package = try storeCode(zipFile: request.zipFile, s3Bucket: request.s3Bucket, imageUri: request.imageUri)
-            dropUnusedCode([package.digest])
+            try withStoredCode(zip, keep: false) { (_) throws(LambdaError) in }
             return configuration(caller, current, qualified: false)
         }
-        let package = try storeCode(zipFile: request.zipFile, s3Bucket: request.s3Bucket, imageUri: request.imageUri)
-        let updated: FunctionVersion
-        do {
-            try checkUsage(caller, codeBytes: package.size - current.code.size + (request.publish == true ? package.size : 0))
-            updated = try functions.updateCode(account: caller.account, name: reference.name, code: package, revisionID: request.revisionId)
-        } catch {
-            dropUnusedCode([package.digest])
-            throw LambdaError.from(error)
+        let updated = try withStoredCode(zip) { (package) throws(LambdaError) -> FunctionVersion in
+            try checkUsage(caller, codeBytes: codeBytes)
+            return try call { () throws(StoreError) in
+                try functions.updateCode(account: caller.account, name: reference.name, code: package, revisionID: request.revisionId)
+            }
         }
         dropUnusedCode([current.code.digest])
         drain(caller, reference.name, version: "$LATEST")

@@ -7,22 +7,52 @@ import Foundation
 /// A package is unpacked once, into a temporary directory renamed into place when complete, so a refused
 /// or failed upload leaves nothing behind and a reader never sees half a tree. Trees are read-only
 /// (directories 0555, files 0444 or 0555). Identical zips share one entry.
+///
+/// Every `store` holds its package until `release`: `removeUnused` never removes a held package, so a
+/// package being committed for one function cannot be removed as unused by another's deletion.
 public struct CodeStore: Sendable {
     public let root: String
     public let limits: PackageLimits
+    private let holds = PackageHolds()
 
     public init(root: String, limits: PackageLimits = PackageLimits()) {
         self.root = root
         self.limits = limits
     }
 
-    /// Checks, stores and unpacks `zip`, or finds it already stored.
+    /// Checks, stores and unpacks `zip`, or finds it already stored, and holds it: the caller calls
+    /// `release(_:)` with its digest once the function naming it is committed (or has failed).
     public func store(zip: [UInt8]) throws(CodePackageError) -> CodePackage {
         let digest = SHA256.hash(data: zip)
         let hex = digest.map { String(format: "%02x", $0) }.joined()
         let package = CodePackage(digest: hex, codeSha256: Data(digest).base64EncodedString(), size: zip.count,
                                   directory: root + "/" + hex)
-        if FileSystem.isDirectory(package.directory) && FileSystem.exists(zipPath(hex)) { return package }
+        // Held before looking: a removal that already decided finishes first (it holds the lock), so the
+        // package is either whole here or unpacked anew below.
+        let stored = try holds.locked { (held) throws(CodePackageError) -> Bool in
+            held[hex, default: 0] += 1
+            return FileSystem.isDirectory(package.directory) && FileSystem.exists(zipPath(hex))
+        }
+        if stored { return package }
+        do {
+            try unpackAndPublish(zip, as: package)
+        } catch {
+            holds.release(hex)
+            throw error
+        }
+        return package
+    }
+
+    /// Ends the hold `store` took on `digest`.
+    public func release(_ digest: String) {
+        holds.release(digest)
+    }
+
+    /// Digests held by a `store` not yet released.
+    public var held: Set<String> { holds.held }
+
+    private func unpackAndPublish(_ zip: [UInt8], as package: CodePackage) throws(CodePackageError) {
+        let hex = package.digest
         do {
             try FileSystem.makeDirectories(root)
         } catch {
@@ -37,7 +67,6 @@ public struct CodeStore: Sendable {
             Self.remove(temporary)
             throw error
         }
-        return package
     }
 
     /// The stored package `digest` (hex), if present.
@@ -51,7 +80,21 @@ public struct CodeStore: Sendable {
                            directory: directory)
     }
 
-    /// Removes the package `digest` (hex). The caller makes sure no function version still uses it.
+    /// Removes the packages among `digests` that are not held and that `inUse` (asked under the lock, after
+    /// any hold taken before it) does not name. Returns the digests removed.
+    @discardableResult
+    public func removeUnused(_ digests: [String], inUse: () -> Set<String>?) -> [String] {
+        guard !digests.isEmpty else { return [] }
+        return (try? holds.locked { (held) throws(CodePackageError) -> [String] in
+            guard let used = inUse() else { return [] }
+            let unused = digests.filter { held[$0] == nil && !used.contains($0) }
+            for digest in unused { remove(digest: digest) }
+            return unused
+        }) ?? []
+    }
+
+    /// Removes the package `digest` (hex). The caller makes sure no function version still uses it (see
+    /// `removeUnused`, which also respects holds).
     public func remove(digest: String) {
         guard digest.count == 64, digest.allSatisfy(\.isHexDigit) else { return }
         try? FileManager.default.removeItem(atPath: zipPath(digest))
