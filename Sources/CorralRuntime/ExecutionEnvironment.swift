@@ -30,13 +30,16 @@ final class ExecutionEnvironment: @unchecked Sendable {
     /// `spec.environment` gets AWS_LAMBDA_RUNTIME_API. Returns once the sandbox runs (not yet initialized);
     /// `onExit` runs once its process has ended.
     ///
-    /// `grants` (the execution role's) add binds, /run/secrets (files written under `secretsBase`),
-    /// variables, and listeners in the sandbox's namespace (GrantedListeners); what they leave on the host
-    /// is removed when the sandbox ends, before `onExit`.
-    static func start(spec: SandboxSpec, grants: EnvironmentGrants = .none, secretsBase: String, launcher: SandboxLauncher, group: any EventLoopGroup,
+    /// `grants` (the execution role's) add binds, /run/secrets (files in the sandbox's memory only, see
+    /// MemoryDirectory), variables, and listeners in the sandbox's namespace (GrantedListeners); what they
+    /// leave on the host is removed when the sandbox ends, before `onExit`.
+    static func start(spec: SandboxSpec, grants: EnvironmentGrants = .none, launcher: SandboxLauncher, group: any EventLoopGroup,
                       logger: Logger, output: @escaping @Sendable (String) -> Void, onExit: @escaping @Sendable () -> Void) async throws -> ExecutionEnvironment {
         var spec = spec
         spec.binds += grants.binds
+        if !grants.secrets.isEmpty {
+            spec.memoryDirectories.append(MemoryDirectory(path: GrantedPlaces.secretsDirectory, files: grants.secrets))
+        }
         spec.environment += grants.environment.map { "\($0.key)=\($0.value)" }.sorted()
         let namespace = try launcher.makeNetworkNamespace()
         // The sockets listen before the sandbox starts, so the runtime's first connection waits in the
@@ -44,12 +47,9 @@ final class ExecutionEnvironment: @unchecked Sendable {
         // each cold start than starting the server first).
         let socket = try namespace.listenTCP(port: runtimeAPIPort)
         spec.environment.append("AWS_LAMBDA_RUNTIME_API=127.0.0.1:\(runtimeAPIPort)")
-        var secretFiles: SecretFiles?
         var listeners: GrantedListeners?
         let pipe: (read: Int32, write: Int32), devNull: Int32
         do {
-            secretFiles = grants.secrets.isEmpty ? nil : try SecretFiles.write(grants.secrets, under: secretsBase, owner: spec.identity)
-            if let secretFiles { spec.binds.append(secretFiles.bind) }
             listeners = try GrantedListeners(grants, in: namespace)
             spec.environment += listeners?.environment ?? []
             pipe = try FileDescriptor.pipe()
@@ -57,15 +57,13 @@ final class ExecutionEnvironment: @unchecked Sendable {
         } catch {
             close(socket)
             listeners?.close()
-            secretFiles?.remove()
             grants.onEnd?()
             throw error
         }
         // What the grants leave behind goes when the sandbox does.
         let onEnd = grants.onEnd
-        let cleanUp: @Sendable () -> Void = { [secretFiles, listeners] in
+        let cleanUp: @Sendable () -> Void = { [listeners] in
             listeners?.close()
-            secretFiles?.remove()
             onEnd?()
         }
         let process: SandboxProcess

@@ -33,15 +33,12 @@ public final class Invoker: @unchecked Sendable {
         public var identity = SandboxIdentity()
         /// The seccomp profile every function's sandbox loads (the built-in default unless set).
         public var seccomp: SeccompProfile = Invoker.defaultSeccomp
-        /// Where environments' secret files are written (a directory of the server's, 0700).
-        public var secretsDirectory: String
         /// The execution role's grants for each new environment (none when nil: tests, benchmarks).
         public var grants: GrantSource?
 
-        public init(bootstrapDirectory: String, codeDirectory: String, secretsDirectory: String? = nil) {
+        public init(bootstrapDirectory: String, codeDirectory: String) {
             self.bootstrapDirectory = bootstrapDirectory
             self.codeDirectory = codeDirectory
-            self.secretsDirectory = secretsDirectory ?? (codeDirectory as NSString).deletingLastPathComponent + "/run/secrets"
         }
     }
 
@@ -238,7 +235,7 @@ public final class Invoker: @unchecked Sendable {
         let spec = sandboxSpec(version, command: command, region: configuration.region, initialization: initialization)
         let grants = try configuration.grants?(version) ?? .none
         let log: @Sendable (String) -> Void = { [logs] text in logs.append(account: version.account, function: version.name, text) }
-        return try await ExecutionEnvironment.start(spec: spec, grants: grants, secretsBase: configuration.secretsDirectory,
+        return try await ExecutionEnvironment.start(spec: spec, grants: grants,
                                                     launcher: launcher, group: group, logger: logger, output: log, onExit: onExit)
     }
 

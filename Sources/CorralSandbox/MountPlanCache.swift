@@ -12,6 +12,7 @@ struct MountPlanCache {
         var root: RootFilesystem
         var hostname: String
         var binds: [BindMount]
+        var memoryDirectories: [MemoryDirectory]
         var tmpBytes: UInt64
         var shmBytes: UInt64
 
@@ -19,6 +20,7 @@ struct MountPlanCache {
             root = spec.rootFilesystem
             hostname = spec.hostname
             binds = spec.binds
+            memoryDirectories = spec.memoryDirectories
             tmpBytes = spec.limits.tmpBytes
             shmBytes = spec.limits.shmBytes
         }

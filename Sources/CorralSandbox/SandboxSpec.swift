@@ -14,6 +14,8 @@ public struct SandboxSpec: Sendable {
     public var rootFilesystem: RootFilesystem
     /// Extra host directories or files bound into the sandbox, applied in order.
     public var binds: [BindMount]
+    /// Read-only directories held in the sandbox's memory only (secrets), made after the binds.
+    public var memoryDirectories: [MemoryDirectory]
     public var limits: ResourceLimits
     public var network: NetworkMode
     /// nil runs without a seccomp filter (only for diagnosis; `corral run` always sets one).
@@ -27,6 +29,7 @@ public struct SandboxSpec: Sendable {
         workingDirectory: String = "/",
         rootFilesystem: RootFilesystem = .host,
         binds: [BindMount] = [],
+        memoryDirectories: [MemoryDirectory] = [],
         limits: ResourceLimits = ResourceLimits(),
         network: NetworkMode = .loopback,
         seccomp: SeccompProfile? = nil,
@@ -38,6 +41,7 @@ public struct SandboxSpec: Sendable {
         self.workingDirectory = workingDirectory
         self.rootFilesystem = rootFilesystem
         self.binds = binds
+        self.memoryDirectories = memoryDirectories
         self.limits = limits
         self.network = network
         self.seccomp = seccomp
@@ -72,6 +76,7 @@ public struct SandboxSpec: Sendable {
         try limits.validate()
         try identity.validate()
         for bind in binds { try bind.validate() }
+        for directory in memoryDirectories { try directory.validate() }
     }
 
     static func validateHostname(_ name: String) throws(SandboxSpecError) {

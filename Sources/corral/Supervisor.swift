@@ -53,9 +53,11 @@ final class Supervisor {
         invokerConfiguration.maxLifetime = Double(settings.maxLifetimeSeconds)
         invokerConfiguration.queueTimeout = settings.queueTimeoutSeconds
         invokerConfiguration.region = settings.region
-        invokerConfiguration.secretsDirectory = dataDirectory + "/run/secrets"
+        // Secrets live in each sandbox's memory only (MemoryDirectory); releases before that wrote them
+        // under DATA/run/secrets, where a crash left them: nothing of that may outlive an upgrade.
+        try? FileManager.default.removeItem(atPath: dataDirectory + "/run/secrets")
         let sessions = SessionCredentials()
-        let roles = ExecutionRoles(tenants: tenants, fsRoots: settings.fsRoots, sessions: sessions,
+        let roles = ExecutionRoles(tenants: tenants, fsRoots: try settings.pinnedFSRoots(), sessions: sessions,
                                    apiEndpoint: ServeCommand.parseListen(settings.listen).map(Self.loopbackEndpoint),
                                    credentialLifetime: TimeInterval(settings.roleCredentialSeconds))
         self.roles = roles
