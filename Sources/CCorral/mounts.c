@@ -165,6 +165,27 @@ int corral_open_bind_source(const char *src, int flags) {
     return fd;
 }
 
+int corral_open_beneath(int dirfd, const char *path, int flags) {
+    struct open_how how;
+    memset(&how, 0, sizeof how);
+    how.flags = (uint64_t)(flags | O_CLOEXEC);
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+}
+
+int corral_clone_bind_fd(int fd, int flags, int recursive) {
+    unsigned int at = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0);
+    int tree = (int)syscall(SYS_open_tree, fd, "", at);
+    if (tree < 0) return -1;
+    if (set_attrs(tree, mount_attr_flags(flags), recursive) != 0) {
+        int saved = errno;
+        close(tree);
+        errno = saved;
+        return -1;
+    }
+    return tree;
+}
+
 /* Mounts a new filesystem on the opened directory `target` by standing in it: a path through
  * /proc/self/fd would need a /proc of our own pid namespace, which the first mount (proc itself, inside a
  * RootNamespace) does not have yet. The working directory is set again once the root is done. */

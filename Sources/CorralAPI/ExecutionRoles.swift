@@ -14,15 +14,15 @@ import Foundation
 /// with a Lambda endpoint when the role may invoke functions.
 public final class ExecutionRoles: Sendable {
     let tenants: TenantStore
-    /// Host directories the operator opened to each account (canonical absolute paths).
-    let fsRoots: [String: [String]]
+    /// Host directories the operator opened to each account, pinned at start-up.
+    let fsRoots: [String: [PinnedDirectory]]
     let sessions: SessionCredentials
     /// The API's own listener, which the Lambda endpoint inside sandboxes forwards to.
     let apiEndpoint: (host: String, port: Int)?
     /// Seconds role credentials live at most (the environment's own end revokes them sooner).
     let credentialLifetime: TimeInterval
 
-    public init(tenants: TenantStore, fsRoots: [String: [String]], sessions: SessionCredentials,
+    public init(tenants: TenantStore, fsRoots: [String: [PinnedDirectory]], sessions: SessionCredentials,
                 apiEndpoint: (host: String, port: Int)?, credentialLifetime: TimeInterval) {
         self.tenants = tenants
         self.fsRoots = fsRoots
@@ -71,7 +71,7 @@ public final class ExecutionRoles: Sendable {
         }
         let grants: SandboxGrants
         do {
-            grants = try role.compile(fsRoots: fsRoots[role.account] ?? [], secretNames: secretNames)
+            grants = try role.compile(fsRoots: (fsRoots[role.account] ?? []).map(\.path), secretNames: secretNames)
         } catch {
             throw .invalidParameter("\(Self.cannotAssume) \(error.message)")
         }
@@ -89,14 +89,16 @@ public final class ExecutionRoles: Sendable {
     }
 
     /// The grants for a new environment of `version`. Throws when the role is gone or no longer compiles,
-    /// or when a granted path no longer resolves inside its root on the host (a symlink swapped in).
+    /// when a root was replaced since start-up, or when a granted path is missing or reached through a
+    /// symlink beneath its root.
     public func grants(for version: FunctionVersion) throws -> EnvironmentGrants {
         let role = try role(account: version.account, arn: version.settings.role)
         let (sandbox, egress) = try compiled(role)
         var grants = EnvironmentGrants()
         let roots = fsRoots[role.account] ?? []
         for path in sandbox.paths {
-            grants.binds.append(BindMount(source: try Self.resolve(path.path, within: roots), destination: path.path, readOnly: !path.writable))
+            let root = try Self.root(of: path.path, among: roots)
+            grants.binds.append(BindMount(source: path.path, destination: path.path, readOnly: !path.writable, root: root))
         }
         grants.secrets = try tenants.secretValues(account: role.account, names: sandbox.secrets)
         grants.egress = egress
@@ -111,15 +113,26 @@ public final class ExecutionRoles: Sendable {
         return grants
     }
 
-    /// `path`'s real location, which must exist and still lie within one of `roots` (themselves canonical).
-    static func resolve(_ path: String, within roots: [String]) throws -> String {
-        guard let resolved = FileSystem.realPath(path) else {
-            throw RoleCompileError("granted path \(path) does not exist on the host")
+    /// The pinned root `path` lies on or under (the innermost), checked to be the directory pinned at
+    /// start-up, with `path` beneath it reachable without any symlink. The launch opens it again the same
+    /// way, from the pin, so nothing checked here is trusted by path later.
+    static func root(of path: String, among roots: [PinnedDirectory]) throws -> PinnedDirectory {
+        guard let root = roots.filter({ $0.relative(path) != nil }).max(by: { $0.path.count < $1.path.count }) else {
+            throw RoleCompileError("granted path \(path) lies outside the roots opened to the tenant")
         }
-        guard roots.contains(where: { ExecutionRole.path(resolved, isWithin: $0) }) else {
-            throw RoleCompileError("granted path \(path) resolves to \(resolved), outside the roots opened to the tenant")
+        do {
+            try root.verify()
+        } catch {
+            throw RoleCompileError("granted path \(path): root \(error)")
         }
-        return resolved
+        do {
+            FileDescriptor.close(try root.open(root.relative(path) ?? ""))
+        } catch {
+            let why = error.errno == ELOOP ? "is reached through a symlink beneath \(root.path), which grants never follow"
+                : error.errno == ENOENT ? "does not exist on the host" : "cannot be opened: \(error)"
+            throw RoleCompileError("granted path \(path) \(why)")
+        }
+        return root
     }
 }
 

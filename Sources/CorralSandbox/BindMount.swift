@@ -1,13 +1,25 @@
+import CorralSystem
+
 /// A host path bound into the sandbox: `SRC:DST[:ro|:rw]`.
+///
+/// The launcher opens every source itself, in the parent, without following a symlink in any component
+/// (openat2 RESOLVE_NO_SYMLINKS), and hands the child the opened mount: a path swapped for a symlink
+/// between the plan and the launch fails the launch instead of binding what the symlink names.
+/// A bind with a `root` (a tenant's grant) is opened beneath that pinned directory and is not recursive:
+/// mounts below the source stay out of the sandbox.
 public struct BindMount: Sendable, Equatable {
     public var source: String
     public var destination: String
     public var readOnly: Bool
+    /// The pinned directory `source` lies on or under (a host root the operator opened to a tenant); nil
+    /// for an operator's own bind (`corral run --bind`), whose source is resolved when the plan is made.
+    public var root: PinnedDirectory?
 
-    public init(source: String, destination: String, readOnly: Bool = true) {
+    public init(source: String, destination: String, readOnly: Bool = true, root: PinnedDirectory? = nil) {
         self.source = source
         self.destination = destination
         self.readOnly = readOnly
+        self.root = root
     }
 
     /// Parses `SRC:DST`, `SRC:DST:ro` or `SRC:DST:rw` (read-only unless `rw` is given).
@@ -32,6 +44,11 @@ public struct BindMount: Sendable, Equatable {
     /// when the mount plan is built.
     func validate() throws(SandboxSpecError) {
         guard source.hasPrefix("/") else { throw .invalid("bind", "source '\(source)' must be an absolute path") }
+        if let root {
+            guard SandboxPath.isNormalizedAbsolute(source), root.relative(source) != nil else {
+                throw .invalid("bind", "source '\(source)' must be a normalized path on or under its root \(root.path)")
+            }
+        }
         guard SandboxPath.isNormalizedAbsolute(destination) else {
             throw .invalid("bind", "destination '\(destination)' must be an absolute path without '.', '..' or '//'")
         }

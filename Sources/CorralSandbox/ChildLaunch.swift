@@ -134,16 +134,25 @@ struct ChildLaunch {
         return process
     }
 
-    /// Inside a RootNamespace the child cannot see host paths: each bind of one is opened here, as a detached
-    /// mount with its flags applied, and handed over by fd (keyed by the operation's index). A missing
-    /// source of an optional bind gets no fd, and the child skips it.
+    /// The binds whose mounts the parent makes and hands over by fd (keyed by the operation's index):
+    /// - every bind the spec asked for (`.openedByParent`): its source opened without following a symlink
+    ///   in any component, beneath its pinned root when it has one (a tenant's grant, then not recursive),
+    ///   else beneath `/` (its path already resolved by the plan). A path swapped for a symlink since the
+    ///   plan fails the launch (ELOOP) rather than binding what the link names;
+    /// - inside a RootNamespace, where the child cannot see host paths, the other host binds too.
+    /// A missing source of an optional bind gets no fd, and the child skips it.
     private func openBindSources() throws(SystemError) -> [Int: Int32] {
-        guard plan.rootNamespace != nil else { return [:] }
         var fds: [Int: Int32] = [:]
         do throws(SystemError) {
             for (index, op) in plan.operations.enumerated() where op.bindsHostPath {
+                let flags = op.flags.subtracting(.swiftOnly).rawValue
+                if op.flags.contains(.openedByParent) {
+                    fds[index] = try openGrantedSource(op, flags: flags)
+                    continue
+                }
+                guard plan.rootNamespace != nil else { continue }
                 do {
-                    fds[index] = try syscall(op.stepName) { corral_open_bind_source(op.source ?? "", op.flags.subtracting(.swiftOnly).rawValue) }
+                    fds[index] = try syscall(op.stepName) { corral_open_bind_source(op.source ?? "", flags) }
                 } catch where error.errno == ENOENT && op.flags.contains(.optional) {
                     continue
                 }
@@ -153,6 +162,23 @@ struct ChildLaunch {
             throw error
         }
         return fds
+    }
+
+    private func openGrantedSource(_ op: MountOperation, flags: Int32) throws(SystemError) -> Int32 {
+        let source = op.source ?? ""
+        let opened: Int32
+        if let root = op.beneath {
+            guard let relative = root.relative(source) else { throw SystemError(stage: "\(op.stepName): not under \(root.path)", errno: EXDEV) }
+            opened = try root.open(relative)
+        } else {
+            let slash = try FileDescriptor.open("/", FileDescriptor.pathOnly | O_DIRECTORY)
+            defer { FileDescriptor.close(slash) }
+            opened = try syscall("\(op.stepName): open without following symlinks") {
+                corral_open_beneath(slash, source == "/" ? "." : String(source.drop(while: { $0 == "/" })), FileDescriptor.pathOnly)
+            }
+        }
+        defer { FileDescriptor.close(opened) }
+        return try syscall(op.stepName) { corral_clone_bind_fd(opened, flags, op.beneath == nil ? 1 : 0) }
     }
 
     /// Moves the spawn thread into the sandbox's v1 groups. Runs on the thread that clones.
@@ -213,11 +239,9 @@ struct ChildLaunch {
                               _ body: (corral_spawn_attrs, _ innerFilter: UnsafeRawPointer?) -> T) -> T {
         let arena = CStringArena()
         var ops = plan.operations.map { $0.cOperation(arena) }
-        if plan.rootNamespace != nil {
-            for (index, op) in plan.operations.enumerated() where op.bindsHostPath {
-                ops[index].flags |= Int32(CORRAL_OPF_SRC_FD.rawValue)
-                ops[index].src_fd = bindSources[index] ?? -1
-            }
+        for (index, op) in plan.operations.enumerated() where op.bindsHostPath && (plan.rootNamespace != nil || op.flags.contains(.openedByParent)) {
+            ops[index].flags |= Int32(CORRAL_OPF_SRC_FD.rawValue)
+            ops[index].src_fd = bindSources[index] ?? -1
         }
         var rlimits = [corral_rlimit(resource: Int32(RLIMIT_NOFILE.rawValue), soft: spec.limits.openFiles, hard: spec.limits.openFiles),
                        corral_rlimit(resource: Int32(RLIMIT_CORE.rawValue), soft: 0, hard: 0)]

@@ -1,4 +1,5 @@
 import CCorral
+import CorralSystem
 
 /// One step of assembling the sandbox's root, run in order by the child (see `corral_op` in corral.h).
 /// Destinations are relative to the new root.
@@ -23,7 +24,10 @@ struct MountOperation: Equatable, Sendable {
         /// Swift-side only: a bind of the host's own system files (HostRoot, DevFilesystem), the same for
         /// every sandbox with this root, so a launcher builds it once into a RootNamespace.
         static let systemBind = Flags(rawValue: 1 << 17)
-        static let swiftOnly: Flags = [.contentHolder, .systemBind]
+        /// Swift-side only: a bind the spec asked for (`SandboxSpec.binds`). The parent opens its source
+        /// without following symlinks (beneath `beneath` when set) and hands the child the mount by fd.
+        static let openedByParent = Flags(rawValue: 1 << 18)
+        static let swiftOnly: Flags = [.contentHolder, .systemBind, .openedByParent]
         static let hardened: Flags = [.noSUID, .noDev]
     }
 
@@ -33,6 +37,8 @@ struct MountOperation: Equatable, Sendable {
     var destination: String
     var data: [UInt8] = []
     var mode: UInt32 = 0o755
+    /// For an `.openedByParent` bind of a tenant's grant: the pinned root its source lies beneath.
+    var beneath: PinnedDirectory? = nil
 
     /// Whether the operation creates an inode or a superblock, whose owner is the creating uid: in the
     /// child that uid means something only once the id maps are written.

@@ -36,6 +36,10 @@ struct MountPlan: Equatable, Sendable {
         for bind in spec.binds {
             ops += try bindOperations(bind, rootSource: rootSource, inspector: inspector)
         }
+        for directory in spec.memoryDirectories {
+            ops += try mountPoint(directory.path, for: .directory, field: "memory directory", rootSource: rootSource, inspector: inspector)
+            ops += directory.operations
+        }
         if rootSource == nil {
             ops.append(MountOperation(kind: .remountReadOnly, flags: .contentHolder, destination: "."))
         }
@@ -69,38 +73,60 @@ struct MountPlan: Equatable, Sendable {
     }
 
     /// The operations for one extra bind: create the mount point where the root is ours to write, then bind.
+    /// An operator's source is resolved here (its symlinks are the operator's); a tenant's (a bind with a
+    /// root) is taken literally and must not be a symlink. Either way the launch opens the resulting path
+    /// again without following any symlink.
     static func bindOperations(_ bind: BindMount, rootSource: String?, inspector: PathInspector) throws(SandboxSpecError) -> [MountOperation] {
-        guard let source = inspector.resolved(bind.source) else {
-            throw .invalid("bind", "source '\(bind.source)' does not exist")
+        let source: String
+        if bind.root != nil {
+            source = bind.source
+        } else {
+            guard let resolved = inspector.resolved(bind.source) else {
+                throw .invalid("bind", "source '\(bind.source)' does not exist")
+            }
+            source = resolved
         }
         let sourceKind = inspector.kind(of: source)
+        if case .symlink = sourceKind { throw .invalid("bind", "source '\(bind.source)' is a symlink") }
+        if sourceKind == .missing { throw .invalid("bind", "source '\(bind.source)' does not exist") }
         guard sourceKind == .directory || sourceKind == .file else {
             throw .invalid("bind", "source '\(bind.source)' must be a directory or a regular file")
         }
+        var ops = try mountPoint(bind.destination, for: sourceKind, field: "bind", rootSource: rootSource, inspector: inspector)
+        var flags: MountOperation.Flags = [.noSUID, .noDev, .openedByParent]
+        if bind.readOnly { flags.insert(.readOnly) }
+        var op = MountOperation.bind(source, on: SandboxPath.relative(bind.destination), flags)
+        op.beneath = bind.root
+        ops.append(op)
+        return ops
+    }
+
+    /// The operations that make `destination` a mount point for a `kind` (directory or file) where the root
+    /// is ours to write; where it is not, the path must already be there. `field` names the spec's part
+    /// in errors.
+    static func mountPoint(_ destination: String, for kind: PathKind, field: String, rootSource: String?,
+                           inspector: PathInspector) throws(SandboxSpecError) -> [MountOperation] {
         var ops: [MountOperation] = []
-        let prefixes = SandboxPath.prefixes(bind.destination)
+        let prefixes = SandboxPath.prefixes(destination)
         for (index, prefix) in prefixes.enumerated() {
             let isLast = index == prefixes.count - 1
             switch try existing(prefix, rootSource: rootSource, inspector: inspector) {
             case .symlink:
-                throw .invalid("bind", "destination '\(bind.destination)': /\(prefix) is a symlink")
+                throw .invalid(field, "destination '\(destination)': /\(prefix) is a symlink")
             case .missing:
                 guard rootSource == nil, isCreatable(prefix, inspector: inspector) else {
-                    throw .invalid("bind", "destination '\(bind.destination)': /\(prefix) does not exist in the read-only root")
+                    throw .invalid(field, "destination '\(destination)': /\(prefix) does not exist in the read-only root")
                 }
-                ops.append(isLast && sourceKind == .file ? .file(prefix, contents: "", mode: 0o644) : .mkdir(prefix))
+                ops.append(isLast && kind == .file ? .file(prefix, contents: "", mode: 0o644) : .mkdir(prefix))
             case .directory:
-                if isLast && sourceKind == .file { throw .invalid("bind", "destination '\(bind.destination)' is a directory but the source is a file") }
+                if isLast && kind == .file { throw .invalid(field, "destination '\(destination)' is a directory but the source is a file") }
             case .file:
-                if !isLast { throw .invalid("bind", "destination '\(bind.destination)': /\(prefix) is not a directory") }
-                if sourceKind == .directory { throw .invalid("bind", "destination '\(bind.destination)' is a file but the source is a directory") }
+                if !isLast { throw .invalid(field, "destination '\(destination)': /\(prefix) is not a directory") }
+                if kind == .directory { throw .invalid(field, "destination '\(destination)' is a file but the source is a directory") }
             case .other:
-                throw .invalid("bind", "destination '\(bind.destination)': /\(prefix) is not a directory or file")
+                throw .invalid(field, "destination '\(destination)': /\(prefix) is not a directory or file")
             }
         }
-        var flags: MountOperation.Flags = .hardened
-        if bind.readOnly { flags.insert(.readOnly) }
-        ops.append(.bind(source, on: SandboxPath.relative(bind.destination), flags))
         return ops
     }
 

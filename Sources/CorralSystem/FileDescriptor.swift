@@ -5,6 +5,10 @@ import Glibc
 
 /// Thin fd helpers over the syscall funnel.
 public enum FileDescriptor {
+    /// O_PATH (Linux): an fd naming a file without opening it. Glibc declares it only under _GNU_SOURCE,
+    /// which Swift does not see.
+    public static let pathOnly: Int32 = 0o10_000_000
+
     /// A pipe with both ends close-on-exec. The corresponding C function is `pipe2`.
     public static func pipe() throws(SystemError) -> (read: Int32, write: Int32) {
         var fds: [Int32] = [-1, -1]

@@ -80,8 +80,10 @@ struct ServerConfiguration: Codable, Equatable {
         case capacityMemoryMB, capacityEnvironments, queueTimeoutSeconds, metrics, fsRoots, roleCredentialSeconds
     }
 
-    /// `fsRoots: {"111122223333": [/srv/tenant-a, ...]}`: each root an existing absolute directory, kept as
-    /// its canonical path (symlinks resolved) so grants are checked against where it really is.
+    /// `fsRoots: {"111122223333": [/srv/tenant-a, ...]}`: each root an absolute, normalized path, kept as
+    /// written. It is never resolved through symlinks: the supervisor pins each one at start-up
+    /// (`pinnedFSRoots`), refusing a root reached through a symlink or through a directory anyone but root
+    /// could change.
     static func fsRoots(_ node: Yams.Node, in path: String) throws -> [String: [String]] {
         guard let mapping = node.mapping else {
             throw ConfigurationError(message: "\(path): fsRoots must map account ids to lists of directories")
@@ -93,18 +95,30 @@ struct ServerConfiguration: Codable, Equatable {
             }
             let entries = value.sequence.map { $0.compactMap(\.string) } ?? value.string.map { [$0] } ?? []
             roots[account] = try entries.map { entry in
-                guard entry.hasPrefix("/") else {
-                    throw ConfigurationError(message: "\(path): fsRoots for \(account): '\(entry)' must be an absolute path")
+                let parts = entry.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+                guard entry.hasPrefix("/"), entry != "/", parts.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." }) else {
+                    throw ConfigurationError(message: "\(path): fsRoots for \(account): '\(entry)' must be an absolute path without '.', '..', '//' or a trailing '/' (and not / itself)")
                 }
-                var isDirectory: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: entry, isDirectory: &isDirectory), isDirectory.boolValue,
-                      let real = FileSystem.realPath(entry) else {
-                    throw ConfigurationError(message: "\(path): fsRoots for \(account): \(entry) is not an existing directory")
-                }
-                return real
+                return entry
             }
         }
         return roots
+    }
+
+    /// The fsRoots opened and pinned (see `PinnedDirectory`): a root that is missing, is reached through a
+    /// symlink, or lies under a directory someone other than root can write is refused, naming which.
+    func pinnedFSRoots() throws -> [String: [PinnedDirectory]] {
+        var pinned: [String: [PinnedDirectory]] = [:]
+        for (account, roots) in fsRoots {
+            pinned[account] = try roots.map { root in
+                do {
+                    return try PinnedDirectory.pin(root)
+                } catch {
+                    throw ConfigurationError(message: "fsRoots for \(account): \(error)")
+                }
+            }
+        }
+        return pinned
     }
 }
 

@@ -90,7 +90,7 @@ import Testing
             BindMount(source: "/srv/file.txt", destination: "/tmp/in/file.txt"),
         ])).operations
         #expect(ops.contains(.mkdir("var")) && ops.contains(.mkdir("var/task")))
-        #expect(ops.contains(.bind("/srv/data", on: "var/task", [.noSUID, .noDev, .readOnly])))
+        #expect(ops.contains(.bind("/srv/data", on: "var/task", [.noSUID, .noDev, .readOnly, .openedByParent])))
         #expect(ops.contains(.mkdir("tmp/in")))
         #expect(ops.contains(.file("tmp/in/file.txt", contents: "")))
     }

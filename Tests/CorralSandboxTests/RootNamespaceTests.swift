@@ -22,7 +22,7 @@ import Testing
         #expect(launch.contains { $0.kind == .proc && $0.destination == "proc" })
         #expect(launch.contains { $0.kind == .tmpfs && $0.destination == "tmp" })
         #expect(launch.contains { $0.kind == .tmpfs && $0.destination == "dev/shm" })
-        #expect(launch.contains(.bind("/srv/data", on: "var/task", [.noSUID, .noDev, .readOnly])))
+        #expect(launch.contains(.bind("/srv/data", on: "var/task", [.noSUID, .noDev, .readOnly, .openedByParent])))
         #expect(!launch.contains { $0.flags.contains(.systemBind) })
         #expect(launch.count + shared.count == plan.operations.count)
     }

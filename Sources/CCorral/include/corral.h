@@ -192,6 +192,15 @@ int corral_root_namespace_create(const char *staging_dir, const char *root_sourc
  * already applied, for a CORRAL_OPF_SRC_FD bind. Returns the fd (CLOEXEC), or -1 with errno set. */
 int corral_open_bind_source(const char *src, int flags);
 
+/* openat2(dirfd, path, flags | O_CLOEXEC) with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS:
+ * no component may be a symlink and nothing may resolve above dirfd. Returns the fd, or -1 with errno set. */
+int corral_open_beneath(int dirfd, const char *path, int flags);
+
+/* A detached copy of the mount tree at fd (an O_PATH fd of the bind's source, opened without following
+ * symlinks), recursive or not, with the mount flags of `flags` (CORRAL_OPF_*) applied, for a
+ * CORRAL_OPF_SRC_FD bind. Returns the fd (CLOEXEC), or -1 with errno set. */
+int corral_clone_bind_fd(int fd, int flags, int recursive);
+
 /* Applies one operation with rootfd as the root (RESOLVE_IN_ROOT). Used by the child for every kind, and by
  * the supervisor to write a root skeleton (mkdir, file and symlink only). Returns 0, or -1 with errno set. */
 int corral_apply_op(int rootfd, const struct corral_op *op);
