@@ -49,12 +49,24 @@ extension ServerTests {
     @Test("a role's grants hold inside the sandbox: fs binds, /run/secrets, egress proxy, role credentials; nothing else is reachable")
     func executionRoles() throws {
         let python = try Self.gate()
-        let site = try #require(try Self.run(["/usr/bin/env", python, "-c", "import boto3, os; print(os.path.dirname(os.path.dirname(boto3.__file__)))"])
-            .output.split(separator: "\n").first.map(String.init))
         let scratch = Scratch("roles")
         // Under /var/tmp: /tmp is the sandbox's own tmpfs, and grants there are refused.
         let root = "/var/tmp/corral-roles-\(UUID().uuidString)"
         let closed = root + "-closed"
+        // boto3 for the sandbox, copied out of the clients' venv: the venv lives in the checkout, which may
+        // be anywhere (under /tmp in CI), and only the copy's place is the test's to choose.
+        let site = root + "-site"
+        defer { try? FileManager.default.removeItem(atPath: site) }
+        let copied = try Self.run(["/usr/bin/env", python, "-c", """
+            import os, shutil, sys, boto3, botocore, s3transfer, jmespath, dateutil, urllib3, six
+            for module in (boto3, botocore, s3transfer, jmespath, dateutil, urllib3, six):
+                path = module.__file__
+                if os.path.basename(path) == "__init__.py":
+                    shutil.copytree(os.path.dirname(path), os.path.join(sys.argv[1], module.__name__), ignore=shutil.ignore_patterns("__pycache__"))
+                else:
+                    shutil.copy(path, sys.argv[1])
+            """, site])
+        try #require(copied.status == 0, "copying boto3 for the sandbox: \(copied)")
         let granted = try WebServer(host: "127.0.0.2", body: "granted server")
         let refused = try WebServer(host: "127.0.0.3", body: "refused server")
         defer {
@@ -89,7 +101,8 @@ extension ServerTests {
               {"Sid": "Egress", "Effect": "Allow", "Action": "net:Connect", "Resource": "arn:corral:net:::\(granted.hostPort)"}]}
             """.write(toFile: policy, atomically: true, encoding: .utf8)
         #expect(try Self.run([Self.binary, "admin", "role", "put", "--tenant", "admin", "worker", "--policy", policy] + data).status == 0)
-        for (name, value) in [("db-password", "s3cr3t"), ("api-token", "not for the worker")] {
+        let password = "s3cr3t-\(UUID().uuidString)"
+        for (name, value) in [("db-password", password), ("api-token", "not for the worker")] {
             try value.write(toFile: policy + ".secret", atomically: true, encoding: .utf8)
             #expect(try Self.run([Self.binary, "admin", "secret", "put", "--tenant", "admin", name, "--file", policy + ".secret"] + data).status == 0)
         }
@@ -97,7 +110,9 @@ extension ServerTests {
 
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("roles.py").path
         let result = try Self.run(["/usr/bin/env", python, script, "http://127.0.0.1:\(port)", root, closed, site, granted.hostPort, refused.hostPort])
-        let seen = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any], "\(result.errors)\n\(server.output)")
+        // roles.py's own errors (a traceback) are shown when its output is not the JSON expected.
+        let seen = try #require((try? JSONSerialization.jsonObject(with: Data(result.output.utf8))) as? [String: Any],
+                                "roles.py: \(result)\n--- server\n\(server.output)")
         let worker = try #require((seen["worker"] as? [String: Any])?["payload"] as? [String: Any], "\(seen)")
         let basic = try #require((seen["basic"] as? [String: Any])?["payload"] as? [String: Any], "\(seen)")
         func ok(_ probe: [String: Any], _ key: String) -> Any? { (probe[key] as? [String: Any])?["ok"] }
@@ -117,7 +132,11 @@ extension ServerTests {
         #expect(worker["hiddenExists"] as? Bool == false && worker["closedExists"] as? Bool == false)
         // secrets: only the granted one, read-only.
         #expect(ok(worker, "secrets") as? [String] == ["db-password"], "\(worker["secrets"] ?? "")")
-        #expect(ok(worker, "dbPassword") as? String == "s3cr3t")
+        #expect(ok(worker, "dbPassword") as? String == password)
+        // The secret is in the sandbox's memory only: no file of the server's but its database holds it,
+        // while the environment runs (the oracle: the database itself does).
+        #expect(Self.filesHolding(password, under: [scratch.directory, "/run/corral"]).filter { !$0.hasPrefix(scratch.directory + "/corral.sqlite") } == [])
+        #expect(Self.filesHolding(password, under: [scratch.directory]).contains { $0.hasPrefix(scratch.directory + "/corral.sqlite") })
         #expect([Int(EROFS), Int(EACCES)].contains(errno(worker, "writeSecret") ?? 0), "\(worker["writeSecret"] ?? "")")
         // egress: the proxy passes the granted host:port (plain HTTP and CONNECT) and refuses the other,
         // which never sees a connection; without the proxy nothing leaves the sandbox.
@@ -167,7 +186,24 @@ extension ServerTests {
         // Nothing of the secrets stays on the host once environments end.
         _ = server.stop()
         stopped = true
-        let left = (try? FileManager.default.contentsOfDirectory(atPath: scratch.directory + "/run/secrets")) ?? []
-        #expect(left.isEmpty, "secret directories left: \(left)")
+        #expect(Self.filesHolding(password, under: [scratch.directory, "/run/corral"]).filter { !$0.hasPrefix(scratch.directory + "/corral.sqlite") } == [])
+        #expect(!FileManager.default.fileExists(atPath: scratch.directory + "/run/secrets"))
+    }
+
+    /// Regular files under `roots` whose bytes contain `needle`.
+    static func filesHolding(_ needle: String, under roots: [String]) -> [String] {
+        let wanted = Data(needle.utf8)
+        var found: [String] = []
+        for root in roots {
+            guard let walk = FileManager.default.enumerator(atPath: root) else { continue }
+            while let relative = walk.nextObject() as? String {
+                let path = root + "/" + relative
+                var info = stat()
+                guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_size < 64 << 20,
+                      let bytes = FileManager.default.contents(atPath: path), bytes.range(of: wanted) != nil else { continue }
+                found.append(path)
+            }
+        }
+        return found
     }
 }
