@@ -2,7 +2,7 @@
  *
  * Order matters and each line is one concern: the root's binds and /proc (they need no id maps, so they
  * overlap the parent writing them), identity, cgroup namespace, the rest of the root, uts, network,
- * limits, session, capabilities, no_new_privs, seccomp (last, so nothing after it needs a filtered call
+ * limits (rlimits, then the per-user-namespace counts), session, capabilities, no_new_privs, seccomp (last, so nothing after it needs a filtered call
  * beyond what every workload may do), then the init forks the workload. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -159,6 +159,40 @@ static void apply_rlimits(const struct corral_spawn_attrs *a) {
     }
 }
 
+/* /proc/sys/user shows the caller's own user namespace, whatever procfs it is reached through. Opened first,
+ * before any of the sandbox's mounts: once the root is assembled, the sandbox's /proc/sys is a read-only
+ * bind, and in a RootNamespace this (the namespace's own procfs, underneath) is the only writable view. */
+static int open_user_sysctls(const struct corral_spawn_attrs *a) {
+    if (a->user_sysctl_count == 0) return -1;
+    int dir = open("/proc/sys/user", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) corral_fail(a, CORRAL_STEP_USER_SYSCTL, -1);
+    return dir;
+}
+
+/* Late in the recipe: every namespace and detached mount the recipe itself makes (open_tree clones count
+ * against max_mnt_namespaces) exists by now, so the namespace limits can be 0. Writing needs
+ * CAP_SYS_RESOURCE in this user namespace, which the capability drop below takes away for good. */
+static void cap_user_counts(const struct corral_spawn_attrs *a, int dir) {
+    if (dir < 0) return;
+    for (size_t i = 0; i < a->user_sysctl_count; i++) {
+        const struct corral_user_sysctl *s = &a->user_sysctls[i];
+        int fd = openat(dir, s->name, O_WRONLY | O_CLOEXEC);
+        if (fd < 0) {
+            if (s->optional && errno == ENOENT) continue;
+            corral_fail(a, CORRAL_STEP_USER_SYSCTL, (int)i);
+        }
+        size_t len = corral_strlen(s->value);
+        ssize_t n;
+        do {
+            n = write(fd, s->value, len);
+        } while (n < 0 && errno == EINTR);
+        if (n >= 0 && (size_t)n != len) errno = EIO;
+        if (n < 0 || (size_t)n != len) corral_fail(a, CORRAL_STEP_USER_SYSCTL, (int)i);
+        close(fd);
+    }
+    close(dir);
+}
+
 static void drop_capabilities(const struct corral_spawn_attrs *a) {
     for (int cap = 0; cap <= a->last_cap; cap++) {
         if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL)
@@ -194,6 +228,7 @@ void corral_child(const struct corral_spawn_attrs *a) {
     corral_trace(a, CORRAL_TRACE_CLONED);
     /* Die with the supervisor thread that cloned us; the sync read below notices a parent that died first. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) corral_fail(a, CORRAL_STEP_PDEATHSIG, -1);
+    int user_sysctls = open_user_sysctls(a);
     /* Binds and /proc create no files, so they need no id maps: make them while the parent writes those. */
     int rootfd = corral_setup_root_early(a);
     /* After the early root: in a RootNamespace only the sandbox's own /proc has a /proc/self. */
@@ -214,6 +249,7 @@ void corral_child(const struct corral_spawn_attrs *a) {
         corral_fail(a, CORRAL_STEP_SETHOSTNAME, -1);
     if (a->loopback_up && corral_loopback_up() != 0) corral_fail(a, CORRAL_STEP_LOOPBACK, -1);
     apply_rlimits(a);
+    cap_user_counts(a, user_sysctls);
     rename_init(a);
     if (setsid() < 0) corral_fail(a, CORRAL_STEP_SETSID, -1);
     drop_capabilities(a);

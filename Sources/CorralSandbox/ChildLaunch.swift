@@ -230,6 +230,8 @@ struct ChildLaunch {
             step = plan.operations[Int(record.op_index)].stepName
         } else if record.step == Int32(CORRAL_STEP_EXECVE.rawValue) {
             step = "execve \(spec.argv[0])"
+        } else if let limit = spec.limits.childStepName(step: record.step, index: record.op_index) {
+            step = limit
         }
         throw .child(step: step, errno: record.error)
     }
@@ -243,11 +245,8 @@ struct ChildLaunch {
             ops[index].flags |= Int32(CORRAL_OPF_SRC_FD.rawValue)
             ops[index].src_fd = bindSources[index] ?? -1
         }
-        var rlimits = [corral_rlimit(resource: Int32(RLIMIT_NOFILE.rawValue), soft: spec.limits.openFiles, hard: spec.limits.openFiles),
-                       corral_rlimit(resource: Int32(RLIMIT_CORE.rawValue), soft: 0, hard: 0)]
-        if let fsize = spec.limits.fileSizeBytes {
-            rlimits.append(corral_rlimit(resource: Int32(RLIMIT_FSIZE.rawValue), soft: fsize, hard: fsize))
-        }
+        let rlimits = spec.limits.cRLimits
+        let userSysctls = spec.limits.cUserSysctls(arena)
         let environment = spec.effectiveEnvironment
         let searchPath = environment.last(where: { $0.hasPrefix("PATH=") }).map { String($0.dropFirst(5)) }
         let childFDs = [stdio.stdin, stdio.stdout, stdio.stderr] + stdio.extra
@@ -282,6 +281,8 @@ struct ChildLaunch {
         attrs.loopback_up = spec.network == .loopback ? 1 : 0
         attrs.rlimits = arena.array(rlimits)
         attrs.rlimit_count = rlimits.count
+        attrs.user_sysctls = arena.array(userSysctls)
+        attrs.user_sysctl_count = userSysctls.count
         attrs.last_cap = launcher.lastCapability
         attrs.child_fds = arena.array(childFDs)
         attrs.child_fd_count = childFDs.count

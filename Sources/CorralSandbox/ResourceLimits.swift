@@ -16,6 +16,21 @@ public struct ResourceLimits: Sendable, Equatable {
     public var fileSizeBytes: UInt64?
     /// Wall-clock limit in milliseconds, enforced by killing the whole cgroup; nil means none.
     public var timeoutMilliseconds: UInt64?
+    /// RLIMIT_NPROC: tasks (processes and threads) of the sandbox's user; nil means the same as `pids`, or
+    /// 1024 with no pids limit. Since Linux 5.14 the kernel counts it per user namespace and uid, so every
+    /// sandbox has a count of its own although all map to one host uid; earlier kernels count per host uid
+    /// across the host, which `corral doctor` warns about. The cgroup's pids.max bounds the same tasks.
+    public var processes: UInt64?
+    /// RLIMIT_MSGQUEUE in bytes: POSIX message queues. The default fits one queue of the default size (10
+    /// messages of 8 KiB, about 82 KB). The kernel charges the bytes to host root's budget too (the
+    /// supervisor's own RLIMIT_MSGQUEUE, 800 KiB by default, shared by all sandboxes), so keep it small.
+    public var messageQueueBytes: UInt64
+    /// RLIMIT_SIGPENDING: queued signals.
+    public var pendingSignals: UInt64
+    /// RLIMIT_MEMLOCK in bytes: mlock per process, and SHM_LOCK, which is charged up to host root.
+    public var lockedMemoryBytes: UInt64
+    /// Caps on the per-user kernel counts inside the sandbox's user namespace (inotify, namespaces).
+    public var kernelCounts: KernelCounts
 
     public init(
         memoryBytes: UInt64? = 128 << 20,
@@ -25,7 +40,12 @@ public struct ResourceLimits: Sendable, Equatable {
         shmBytes: UInt64 = 16 << 20,
         openFiles: UInt64 = 1024,
         fileSizeBytes: UInt64? = nil,
-        timeoutMilliseconds: UInt64? = nil
+        timeoutMilliseconds: UInt64? = nil,
+        processes: UInt64? = nil,
+        messageQueueBytes: UInt64 = 128 << 10,
+        pendingSignals: UInt64 = 1024,
+        lockedMemoryBytes: UInt64 = 64 << 10,
+        kernelCounts: KernelCounts = KernelCounts()
     ) {
         self.memoryBytes = memoryBytes
         self.cpus = cpus
@@ -35,6 +55,16 @@ public struct ResourceLimits: Sendable, Equatable {
         self.openFiles = openFiles
         self.fileSizeBytes = fileSizeBytes
         self.timeoutMilliseconds = timeoutMilliseconds
+        self.processes = processes
+        self.messageQueueBytes = messageQueueBytes
+        self.pendingSignals = pendingSignals
+        self.lockedMemoryBytes = lockedMemoryBytes
+        self.kernelCounts = kernelCounts
+    }
+
+    /// RLIMIT_NPROC as applied: `processes`, else `pids`, else 1024.
+    public var effectiveProcesses: UInt64 {
+        processes ?? pids.map { UInt64($0) } ?? 1024
     }
 
     func validate() throws(SandboxSpecError) {
@@ -44,6 +74,8 @@ public struct ResourceLimits: Sendable, Equatable {
         if tmpBytes == 0 { throw .invalid("tmp-size", "must be more than 0") }
         if openFiles < 16 { throw .invalid("nofile", "must be at least 16") }
         if let t = timeoutMilliseconds, t == 0 { throw .invalid("timeout", "must be more than 0") }
+        if effectiveProcesses < 2 { throw .invalid("nproc", "must be at least 2 (the init and the command)") }
+        try kernelCounts.validate()
     }
 }
 

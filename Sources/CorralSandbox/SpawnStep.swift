@@ -31,6 +31,7 @@ enum SpawnStep {
         case CORRAL_STEP_FDS.rawValue: return "set up the command's file descriptors"
         case CORRAL_STEP_EXECVE.rawValue: return "execve"
         case CORRAL_STEP_PDEATHSIG.rawValue: return "set the parent-death signal"
+        case CORRAL_STEP_USER_SYSCTL.rawValue: return "cap the per-user kernel counts (/proc/sys/user)"
         default: return "step \(step)"
         }
     }

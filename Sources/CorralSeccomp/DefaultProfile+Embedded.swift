@@ -83,7 +83,7 @@ let embeddedDefaultProfileJSON = ##"""
     },
     {
       "names": [
-        "socketpair", "bind", "listen", "accept", "accept4", "connect", "getsockname", "getpeername", "sendto",
+        "bind", "listen", "accept", "accept4", "connect", "getsockname", "getpeername", "sendto",
         "recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg", "shutdown", "setsockopt", "getsockopt"
       ],
       "action": "SCMP_ACT_ALLOW",
@@ -105,53 +105,151 @@ let embeddedDefaultProfileJSON = ##"""
     {
       "names": ["socket"],
       "action": "SCMP_ACT_ALLOW",
-      "args": [{"index": 0, "value": 38, "op": "SCMP_CMP_LT"}],
-      "comment": "socket: address families below AF_ALG (38): AF_UNIX, AF_INET, AF_INET6, AF_NETLINK and the rest. LT compares all 64 bits, so a family with high bits set (which the kernel would truncate to an int) does not match."
+      "args": [{"index": 0, "value": 1, "op": "SCMP_CMP_EQ"}],
+      "comment": "socket: an allowlist of families. AF_UNIX, AF_INET and AF_INET6 (1, 2, 10) with any type and protocol. EQ compares all 64 bits, so a family with high bits set (which the kernel would truncate to an allowed int) matches no ALLOW rule and is refused: stricter than the kernel, never looser."
     },
     {
       "names": ["socket"],
       "action": "SCMP_ACT_ALLOW",
-      "args": [{"index": 0, "value": 39, "op": "SCMP_CMP_EQ"}],
-      "comment": "socket: the families above AF_ALG other than AF_VSOCK, one rule each (libseccomp cannot bound a range in one rule). Families added to Linux after AF_MCTP (45) get ENOSYS from the default action."
+      "args": [{"index": 0, "value": 2, "op": "SCMP_CMP_EQ"}]
     },
     {
       "names": ["socket"],
       "action": "SCMP_ACT_ALLOW",
-      "args": [{"index": 0, "value": 41, "op": "SCMP_CMP_EQ"}]
+      "args": [{"index": 0, "value": 10, "op": "SCMP_CMP_EQ"}]
     },
     {
       "names": ["socket"],
       "action": "SCMP_ACT_ALLOW",
-      "args": [{"index": 0, "value": 42, "op": "SCMP_CMP_EQ"}]
+      "args": [{"index": 0, "value": 16, "op": "SCMP_CMP_EQ"}, {"index": 2, "value": 0, "op": "SCMP_CMP_EQ"}],
+      "comment": "socket(AF_NETLINK): only NETLINK_ROUTE (0: getaddrinfo, getifaddrs, ip) and NETLINK_SOCK_DIAG (4: ss). Not NETLINK_KOBJECT_UEVENT (15), which in server mode would deliver the host's device events, nor audit, netfilter, generic netlink and the rest."
     },
     {
       "names": ["socket"],
       "action": "SCMP_ACT_ALLOW",
-      "args": [{"index": 0, "value": 43, "op": "SCMP_CMP_EQ"}]
-    },
-    {
-      "names": ["socket"],
-      "action": "SCMP_ACT_ALLOW",
-      "args": [{"index": 0, "value": 44, "op": "SCMP_CMP_EQ"}]
-    },
-    {
-      "names": ["socket"],
-      "action": "SCMP_ACT_ALLOW",
-      "args": [{"index": 0, "value": 45, "op": "SCMP_CMP_EQ"}]
+      "args": [{"index": 0, "value": 16, "op": "SCMP_CMP_EQ"}, {"index": 2, "value": 4, "op": "SCMP_CMP_EQ"}]
     },
     {
       "names": ["socket"],
       "action": "SCMP_ACT_ERRNO",
-      "errnoRet": 1,
-      "args": [{"index": 0, "value": 4294967295, "valueTwo": 40, "op": "SCMP_CMP_MASKED_EQ"}],
-      "comment": "socket(AF_VSOCK): reaches the hypervisor's host side, outside every namespace. Compares the low 32 bits only, as the kernel does."
+      "errnoRet": 93,
+      "args": [{"index": 0, "value": 16, "op": "SCMP_CMP_EQ"}, {"index": 2, "value": 4, "op": "SCMP_CMP_GT"}],
+      "comment": "Other netlink protocols get EPROTONOSUPPORT, what the kernel answers for a protocol it lacks. These denials only pick the errno: anything no rule matches still gets the default ENOSYS, never the kernel."
     },
     {
       "names": ["socket"],
       "action": "SCMP_ACT_ERRNO",
-      "errnoRet": 1,
-      "args": [{"index": 0, "value": 4294967295, "valueTwo": 38, "op": "SCMP_CMP_MASKED_EQ"}],
-      "comment": "socket(AF_ALG): the kernel crypto API, a recurring source of kernel bugs reachable without privileges."
+      "errnoRet": 93,
+      "args": [{"index": 0, "value": 16, "op": "SCMP_CMP_EQ"}, {"index": 2, "value": 1, "op": "SCMP_CMP_EQ"}]
+    },
+    {
+      "names": ["socket"],
+      "action": "SCMP_ACT_ERRNO",
+      "errnoRet": 93,
+      "args": [{"index": 0, "value": 16, "op": "SCMP_CMP_EQ"}, {"index": 2, "value": 2, "op": "SCMP_CMP_EQ"}]
+    },
+    {
+      "names": ["socket"],
+      "action": "SCMP_ACT_ERRNO",
+      "errnoRet": 93,
+      "args": [{"index": 0, "value": 16, "op": "SCMP_CMP_EQ"}, {"index": 2, "value": 3, "op": "SCMP_CMP_EQ"}]
+    },
+    {
+      "names": ["socket"],
+      "action": "SCMP_ACT_ERRNO",
+      "errnoRet": 97,
+      "args": [{"index": 0, "value": 16, "op": "SCMP_CMP_GT"}],
+      "comment": "Every other family gets EAFNOSUPPORT, what the kernel answers for a family it lacks, so libraries fall back as they would there: above AF_NETLINK (AF_PACKET, TIPC, RDS, CAN, Bluetooth, AF_ALG, AF_VSOCK, KCM, SMC, XDP, MCTP, ...), then one rule each below it (libseccomp ANDs conditions, so a range needs one rule per value)."
+    },
+    {
+      "names": ["socket"],
+      "action": "SCMP_ACT_ERRNO",
+      "errnoRet": 97,
+      "args": [{"index": 0, "value": 0, "op": "SCMP_CMP_EQ"}]
+    },
+    {
+      "names": ["socket"],
+      "action": "SCMP_ACT_ERRNO",
+      "errnoRet": 97,
+      "args": [{"index": 0, "value": 3, "op": "SCMP_CMP_EQ"}]
+    },
+    {
+      "names": ["socket"],
+      "action": "SCMP_ACT_ERRNO",
+      "errnoRet": 97,
+      "args": [{"index": 0, "value": 4, "op": "SCMP_CMP_EQ"}]
+    },
+    {
+      "names": ["socket"],
+      "action": "SCMP_ACT_ERRNO",
+      "errnoRet": 97,
+      "args": [{"index": 0, "value": 5, "op": "SCMP_CMP_EQ"}]
+    },
+    {
+      "names": ["socket"],
+      "action": "SCMP_ACT_ERRNO",
+      "errnoRet": 97,
+      "args": [{"index": 0, "value": 6, "op": "SCMP_CMP_EQ"}]
+    },
+    {
+      "names": ["socket"],
+      "action": "SCMP_ACT_ERRNO",
+      "errnoRet": 97,
+      "args": [{"index": 0, "value": 7, "op": "SCMP_CMP_EQ"}]
+    },
+    {
+      "names": ["socket"],
+      "action": "SCMP_ACT_ERRNO",
+      "errnoRet": 97,
+      "args": [{"index": 0, "value": 8, "op": "SCMP_CMP_EQ"}]
+    },
+    {
+      "names": ["socket"],
+      "action": "SCMP_ACT_ERRNO",
+      "errnoRet": 97,
+      "args": [{"index": 0, "value": 9, "op": "SCMP_CMP_EQ"}]
+    },
+    {
+      "names": ["socket"],
+      "action": "SCMP_ACT_ERRNO",
+      "errnoRet": 97,
+      "args": [{"index": 0, "value": 11, "op": "SCMP_CMP_EQ"}]
+    },
+    {
+      "names": ["socket"],
+      "action": "SCMP_ACT_ERRNO",
+      "errnoRet": 97,
+      "args": [{"index": 0, "value": 12, "op": "SCMP_CMP_EQ"}]
+    },
+    {
+      "names": ["socket"],
+      "action": "SCMP_ACT_ERRNO",
+      "errnoRet": 97,
+      "args": [{"index": 0, "value": 13, "op": "SCMP_CMP_EQ"}]
+    },
+    {
+      "names": ["socket"],
+      "action": "SCMP_ACT_ERRNO",
+      "errnoRet": 97,
+      "args": [{"index": 0, "value": 14, "op": "SCMP_CMP_EQ"}]
+    },
+    {
+      "names": ["socket"],
+      "action": "SCMP_ACT_ERRNO",
+      "errnoRet": 97,
+      "args": [{"index": 0, "value": 15, "op": "SCMP_CMP_EQ"}]
+    },
+    {
+      "names": ["socketpair"],
+      "action": "SCMP_ACT_ALLOW",
+      "args": [{"index": 0, "value": 1, "op": "SCMP_CMP_EQ"}],
+      "comment": "socketpair: AF_UNIX only (the only family where a pair means anything besides TIPC, which it would create). Others get EOPNOTSUPP, as the kernel answers for AF_INET."
+    },
+    {
+      "names": ["socketpair"],
+      "action": "SCMP_ACT_ERRNO",
+      "errnoRet": 95,
+      "args": [{"index": 0, "value": 1, "op": "SCMP_CMP_NE"}]
     },
     {
       "names": ["ioctl"],

@@ -45,6 +45,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Network namespaces and cgroups kept ready ahead of cold starts (default 4).")
     var prefill: Int?
 
+    @Flag(help: "Start although `corral doctor`'s kernel check fails (a known sandbox escape unfixed, or too old). Only for a distribution kernel whose advisories show the named CVEs fixed by backport: the check sees only the version.")
+    var allowUnpatchedKernel = false
+
     /// Defaults, then --config, then the options given.
     func settings() throws -> ServerConfiguration {
         var settings = try config.map(ServerConfiguration.load) ?? ServerConfiguration()
@@ -97,6 +100,7 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "corral", factory: ServerLogHandler.init)
         logger.logLevel = .info
         let settings = try self.settings()
+        try KernelGate.enforce(allowUnpatched: allowUnpatchedKernel, command: "corral serve") { logger.warning("\($0)") }
         let dataDirectory = settings.data.isEmpty ? Self.defaultDataDirectory : settings.data
         guard let (host, port) = Self.parseListen(settings.listen) else { throw ExitCode(2) }
         // The admin socket first: a server accepting on it already uses this data directory.

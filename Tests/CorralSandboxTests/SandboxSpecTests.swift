@@ -1,4 +1,5 @@
 import Testing
+import CCorral
 @testable import CorralSandbox
 
 @Suite struct SandboxSpecTests {
@@ -86,5 +87,47 @@ import Testing
         #expect(Quantity.milliseconds("0s") == nil)
         #expect(Quantity.milliseconds("xs") == nil)
         #expect(Quantity.milliseconds("-1s") == nil)
+    }
+}
+
+@Suite struct ResourceLimitsKernelTests {
+    @Test func rlimitsAreExplicitAndLoweredToTheSupervisorsCeiling() {
+        var limits = ResourceLimits(pids: 64)
+        let names = limits.rlimitList(ceiling: { _ in nil }).map(\.name)
+        #expect(names == ["RLIMIT_NOFILE", "RLIMIT_CORE", "RLIMIT_NPROC", "RLIMIT_MSGQUEUE", "RLIMIT_SIGPENDING",
+                          "RLIMIT_MEMLOCK", "RLIMIT_RTPRIO"])
+        let values = Dictionary(uniqueKeysWithValues: limits.rlimitList(ceiling: { _ in nil }).map { ($0.name, $0.value) })
+        #expect(values["RLIMIT_NPROC"] == 64 && values["RLIMIT_MSGQUEUE"] == 128 << 10 && values["RLIMIT_RTPRIO"] == 0)
+        // A supervisor whose own hard limit is lower: the sandbox gets that (it could not raise it).
+        let capped = limits.rlimitList(ceiling: { _ in 32 })
+        #expect(capped.allSatisfy { $0.value <= 32 })
+        limits.pids = nil
+        #expect(limits.effectiveProcesses == 1024)
+        limits.processes = 10
+        #expect(limits.effectiveProcesses == 10)
+        limits.fileSizeBytes = 1 << 20
+        #expect(limits.rlimitList(ceiling: { _ in nil }).last?.name == "RLIMIT_FSIZE")
+    }
+
+    @Test func kernelCountsCoverInotifyFanotifyAndEveryNamespaceKind() throws {
+        let settings = KernelCounts().settings
+        #expect(settings.first { $0.name == "max_inotify_instances" }?.value == 16)
+        #expect(settings.filter { $0.name.hasSuffix("_namespaces") }.count == 8)
+        #expect(settings.filter { $0.name.hasSuffix("_namespaces") }.allSatisfy { $0.value == 0 })
+        #expect(settings.filter { !$0.optional }.map(\.name).allSatisfy { $0.hasSuffix("_namespaces") })
+        var limits = ResourceLimits()
+        limits.kernelCounts.inotifyInstances = UInt32(Int32.max) + 1
+        #expect(throws: SandboxSpecError.self) { try SandboxSpec(argv: ["/bin/true"], limits: limits).validate() }
+        limits = ResourceLimits()
+        limits.processes = 1
+        #expect(throws: SandboxSpecError.self) { try SandboxSpec(argv: ["/bin/true"], limits: limits).validate() }
+    }
+
+    @Test func failedStepsNameTheLimit() {
+        let limits = ResourceLimits()
+        #expect(limits.childStepName(step: Int32(CORRAL_STEP_RLIMIT.rawValue), index: 2) == "setrlimit RLIMIT_NPROC")
+        #expect(limits.childStepName(step: Int32(CORRAL_STEP_USER_SYSCTL.rawValue), index: 0) == "write /proc/sys/user/max_inotify_instances (16)")
+        #expect(limits.childStepName(step: Int32(CORRAL_STEP_USER_SYSCTL.rawValue), index: -1) == "open /proc/sys/user")
+        #expect(SpawnStep.name(Int32(CORRAL_STEP_USER_SYSCTL.rawValue)).contains("/proc/sys/user"))
     }
 }

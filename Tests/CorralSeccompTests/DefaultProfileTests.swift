@@ -22,7 +22,45 @@ import Testing
         #expect(profile.architectures == nil)  // native only: i386 and x32 calls hit badArchAction
         for rule in profile.syscalls {
             #expect(rule.comment != nil || rule.names.count == 1, "group \(rule.names) needs a comment")
-            if rule.action == .errno { #expect(rule.errnoRet == 1 || (rule.names == ["clone3"] && rule.errnoRet == 38)) }
+            guard rule.action == .errno else { continue }
+            if rule.names == ["socket"] || rule.names == ["socketpair"] {
+                // The kernel's own "not supported" answers (EPROTONOSUPPORT, EOPNOTSUPP, EAFNOSUPPORT).
+                #expect([93, 95, 97].contains(rule.errnoRet), "\(rule)")
+            } else {
+                #expect(rule.errnoRet == 1 || (rule.names == ["clone3"] && rule.errnoRet == 38))
+            }
+        }
+    }
+
+    /// Which socket/socketpair rules of the profile match the arguments (EQ, NE and GT, the ones it uses).
+    static func matching(_ name: String, _ args: [UInt64], in profile: SeccompProfile) -> [SeccompProfile.Rule] {
+        profile.syscalls.filter { rule in
+            rule.names.contains(name) && (rule.args ?? []).allSatisfy { arg in
+                let x = args[Int(arg.index)]
+                switch arg.op {
+                case .equal: return x == arg.value
+                case .notEqual: return x != arg.value
+                case .greaterThan: return x > arg.value
+                default: Issue.record("unexpected operator \(arg.op)"); return false
+                }
+            }
+        }
+    }
+
+    @Test func socketRulesAllowExactlyTheAllowlistAndNeverOverlap() throws {
+        let profile = try SeccompProfile.builtInDefault
+        let families: [UInt64] = Array(0..<64) + [2 | (1 << 32), 16 | (1 << 32), 0xffff_ffff, UInt64.max]
+        for family in families {
+            for proto in (Array(0..<32) + [4 | (1 << 32), UInt64.max]) as [UInt64] {
+                let rules = Self.matching("socket", [family, 1, proto], in: profile)
+                // Exactly one rule: the ALLOW and ERRNO rules must not overlap (libseccomp would pick either).
+                #expect(rules.count == 1, "socket(\(family), _, \(proto)) matches \(rules.count) rules")
+                let allowed = rules.first?.action == .allow
+                let expected = [1, 2, 10].contains(family) || (family == 16 && (proto == 0 || proto == 4))
+                #expect(allowed == expected, "socket(\(family), _, \(proto))")
+            }
+            let pair = Self.matching("socketpair", [family, 1, 0], in: profile)
+            #expect(pair.count == 1 && (pair.first?.action == .allow) == (family == 1), "socketpair(\(family))")
         }
     }
 

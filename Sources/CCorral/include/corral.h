@@ -55,6 +55,16 @@ struct corral_rlimit {
     uint64_t hard;
 };
 
+/* A per-user-namespace count limit (kernel/ucount.c), written to /proc/sys/user/NAME by the child while it
+ * still holds CAP_SYS_RESOURCE in its own user namespace. The kernel charges each count at every level of
+ * the namespace tree, so the value here also bounds what the sandbox takes from its creator's (host root's)
+ * budget. */
+struct corral_user_sysctl {
+    const char *name;            /* a file in /proc/sys/user, e.g. "max_inotify_instances" */
+    const char *value;           /* decimal text, e.g. "16" */
+    int optional;                /* skip when this kernel lacks the file (built without inotify, fanotify) */
+};
+
 /* Everything the child needs, prepared by the parent. Pointers stay valid until corral_spawn returns. */
 struct corral_spawn_attrs {
     int use_clone3;              /* try clone3 first (needed for CLONE_INTO_CGROUP) */
@@ -100,6 +110,8 @@ struct corral_spawn_attrs {
 
     const struct corral_rlimit *rlimits;
     size_t rlimit_count;
+    const struct corral_user_sysctl *user_sysctls; /* caps written before the capabilities are dropped */
+    size_t user_sysctl_count;
     int last_cap;                /* highest capability number the kernel knows */
     const void *seccomp_filter;  /* struct sock_filter[], or NULL for none */
     unsigned short seccomp_len;  /* number of instructions */
@@ -151,6 +163,7 @@ enum corral_step {
     CORRAL_STEP_FDS,
     CORRAL_STEP_EXECVE,
     CORRAL_STEP_PDEATHSIG,
+    CORRAL_STEP_USER_SYSCTL,     /* op_index: the user_sysctls entry, or -1 for opening /proc/sys/user */
 };
 
 /* Phases timed when trace_fd is set (corral bench spawn --trace). */
