@@ -47,6 +47,16 @@ test: build pydeps
 	$(SUDO) env CI="$$CI" CORRAL_TEST_PYTHON=$(PYCLIENTS)/bin/python $(SWIFT) test --skip-build
 	$(MAKE) test-cgroup2
 
+## test-unit: every suite but the privileged sandbox tests (CorralPrivilegedTests), as the calling user
+test-unit: build pydeps
+	$(SWIFT) build --build-tests
+	env CI="$$CI" CORRAL_TEST_PYTHON=$(PYCLIENTS)/bin/python $(SWIFT) test --skip-build --skip CorralPrivilegedTests
+
+## test-privileged: only the privileged sandbox tests, as root, on this host
+test-privileged: build
+	$(SWIFT) build --build-tests
+	$(SUDO) env CI="$$CI" $(SWIFT) test --skip-build --filter CorralPrivilegedTests
+
 ## test-cgroup2: the privileged sandbox tests again, inside a throwaway VM whose cgroups are pure v2
 test-cgroup2:
 	@if [ ! -x "$(VM_RUN)" ]; then \
