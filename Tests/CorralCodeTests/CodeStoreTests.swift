@@ -125,6 +125,30 @@ import Testing
     }
 }
 
+extension CodeStoreTests {
+    @Test("a stored package is held until released: removing unused packages skips it, then removes it (the oracle)")
+    func heldPackagesSurviveRemoval() throws {
+        let scratch = Scratch()
+        let store = scratch.store // one store: holds belong to an instance and its copies
+        let zip = try ZipBuilder.make([.file("app.py", "def handler(e, c): return e\n")])
+        let first = try store.store(zip: zip)
+        let second = try store.store(zip: zip) // another tenant's create of the same zip
+        #expect(first.digest == second.digest && store.held == [first.digest])
+        // One tenant deletes its function: the package is unused by any row, but still held by a create.
+        #expect(store.removeUnused([first.digest], inUse: { [] }).isEmpty)
+        store.release(first.digest)
+        #expect(store.removeUnused([first.digest], inUse: { [] }).isEmpty, "still held by the second store")
+        #expect(store.package(digest: first.digest) != nil)
+        // A package a row names is kept whatever the holds.
+        store.release(second.digest)
+        #expect(store.held.isEmpty)
+        #expect(store.removeUnused([first.digest], inUse: { [first.digest] }).isEmpty)
+        // Oracle: released and unused, it is removed, so the checks above could have failed.
+        #expect(store.removeUnused([first.digest], inUse: { [] }) == [first.digest])
+        #expect(store.package(digest: first.digest) == nil)
+    }
+}
+
 enum FileSystemProbe {
     static func isDirectory(_ path: String) -> Bool {
         var info = stat()
