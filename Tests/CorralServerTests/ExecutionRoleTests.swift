@@ -207,3 +207,35 @@ extension ServerTests {
         return found
     }
 }
+
+extension ServerTests {
+    @Test("an fsRoot that is a symlink, or lies under a directory others can write, stops the server at start-up; a plain one starts it (the oracle)")
+    func plantedRootsAreRefused() throws {
+        _ = try Self.gate()
+        let base = "/var/tmp/corral-roots-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        for directory in [base + "/beta", base + "/plain", base + "/open/acme"] {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        }
+        chmod(base, 0o755)
+        chmod(base + "/open", 0o777)
+        // acme's root replaced by a symlink to beta's: what a planted link would become after a restart.
+        try FileManager.default.createSymbolicLink(atPath: base + "/acme", withDestinationPath: "beta")
+        for (root, says) in [(base + "/acme", "is a symlink"), (base + "/open/acme", "writable by group or others")] {
+            let scratch = Scratch("corral-roots")
+            defer { scratch.remove() }
+            do {
+                let server = try Server(data: scratch.directory, port: Self.freePort(), settings: "fsRoots:\n  \"000000000000\": [\(root)]\n")
+                _ = server.stop()
+                Issue.record("corral serve started with fsRoot \(root)")
+            } catch {
+                #expect("\(error)".contains(says), "\(root): \(error)")
+            }
+        }
+        let scratch = Scratch("corral-roots")
+        defer { scratch.remove() }
+        // Oracle: the same configuration with a plain root starts (Server throws when it does not listen).
+        let server = try Server(data: scratch.directory, port: Self.freePort(), settings: "fsRoots:\n  \"000000000000\": [\(base)/plain]\n")
+        _ = server.stop()
+    }
+}
