@@ -395,28 +395,34 @@ import Testing
             var kinds: [String: Int] = [:]
             for name in names {
                 let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(name)")) ?? "gone"
-                let kind = target.hasPrefix("socket:") ? "socket" : target.hasPrefix("pipe:") ? "pipe" : target
+                let kind = target.hasPrefix("socket:") ? "socket" : target.hasPrefix("pipe:") ? "pipe"
+                    : target.hasPrefix("net:[") ? "netns" : target.hasPrefix("ipc:[") ? "ipcns"
+                    : target.hasPrefix(directory + "/corral.sqlite") ? "sqlite" : target
                 kinds[kind, default: 0] += 1
             }
             return kinds
         }
-        func total(_ kinds: [String: Int]) -> Int { kinds.values.reduce(0, +) }
-        // Two rounds bring the server's pools up (NIO's event loops open their selectors and wake-up pipes
-        // lazily, the prefilled namespace and cgroup pools refill on their own schedule): a leak grows
-        // with every round, a pool's level does not. So the check is across two further rounds: neither
-        // may end above the level the warm-up reached by more than one pool slot, and the second may
-        // not end above the first (a leak of one fd per function would add eight per round).
+        // Measured on a fresh CI machine (48, 48, then 50 fds): what moved were pools, not leaks. GRDB's
+        // DatabasePool opens reader connections on demand (each holds corral.sqlite and its -wal), and the
+        // launcher's prefilled network and IPC namespaces (--prefill 2) are taken and refilled on their own
+        // schedule. Those kinds are held to their pools' bounds (a writer and at most 5 readers, three
+        // files each; the prefill plus one being handed over); every other kind (pipes, sockets, pidfds,
+        // files) must not grow at all across two rounds after two warm-up rounds: a leak of one fd per
+        // function would add eight a round.
+        let pooled: [String: Int] = ["sqlite": 3 * 6, "netns": 2 + 1, "ipcns": 2 + 1]
+        func unpooled(_ kinds: [String: Int]) -> [String: Int] { kinds.filter { pooled[$0.key] == nil } }
         try churn(0)
         try churn(1)
         let threads = count("task"), warm = descriptors()
         try churn(2)
-        let second = descriptors()
         try churn(3)
-        let third = descriptors()
-        let growth = third.filter { $0.value > (warm[$0.key] ?? 0) }.map { "\($0.key): \(warm[$0.key] ?? 0) -> \($0.value)" }
+        let after = descriptors()
         #expect(count("task") <= threads + 1, "threads: \(threads) -> \(count("task"))")
-        #expect(total(third) <= total(warm) + 2 && total(third) <= total(second) + 1,
-                "descriptors after warm-up \(total(warm)), then \(total(second)), then \(total(third)); grew: \(growth)")
+        let grew = unpooled(after).filter { $0.value > (warm[$0.key] ?? 0) }.map { "\($0.key): \(warm[$0.key] ?? 0) -> \($0.value)" }
+        #expect(grew.isEmpty, "descriptors grew after the warm-up: \(grew)")
+        for (kind, bound) in pooled {
+            #expect((after[kind] ?? 0) <= bound, "\(kind): \(after[kind] ?? 0) fds, more than its pool holds (\(bound))")
+        }
     }
 
     @Test("every API request is signed: the first start writes the admin credentials (0600); boto3, the aws CLI, curl --aws-sigv4 and corral's CLI authenticate; every refusal in AWS's shape")
