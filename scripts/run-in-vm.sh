@@ -5,8 +5,13 @@
 # there unchanged. CI=true makes every privileged test run (or fail) instead of skipping.
 set -euo pipefail
 vm_run=$1 cgroup=$2 bundle=$(realpath "$3")
+# The VM sees this machine's files read-only, except /tmp, /run and /var/tmp, which are fresh there: a
+# checkout under one of them (CI's clone may be under /tmp) is shared explicitly, or the bundle is missing.
+checkout=$(cd "$(dirname "$0")/.." && pwd -P)
+share=()
+case "$checkout" in /tmp/*|/run/*|/var/tmp/*) share=(--rw "$checkout") ;; esac
 # The seccomp kernel probes do not depend on the cgroup layout; they run on this host only.
 suites='CorralPrivilegedTests|PrivilegedCgroupTests'
 echo "test-cgroup2: running the privileged suites in a cgroup $cgroup VM (boot ~15 s, then slower than here)"
-exec "$vm_run" --cgroup "$cgroup" --mem 3072 --timeout 1800 -- \
+exec "$vm_run" --cgroup "$cgroup" --mem 3072 --timeout 1800 "${share[@]}" -- \
   env CI=true "$bundle" --testing-library swift-testing --filter "$suites"
