@@ -29,8 +29,11 @@ public final class Invoker: @unchecked Sendable {
         public var queueTimeout: Double = 2
         /// The region functions see (AWS_REGION).
         public var region = "us-east-1"
-        /// Host uid/gid that root in every sandbox maps to (per tenant, later).
+        /// Host uid/gid root maps to in every sandbox when `identities` is nil (tests, benchmarks).
         public var identity = SandboxIdentity()
+        /// Each tenant's block of host ids (HostIDPool): its environments run as the tenant's own id, or
+        /// in fresh mode as an id of its block held by that environment alone.
+        public var identities: TenantIdentities?
         /// The seccomp profile every function's sandbox loads (the built-in default unless set).
         public var seccomp: SeccompProfile = Invoker.defaultSeccomp
         /// The execution role's grants for each new environment (none when nil: tests, benchmarks).
@@ -232,14 +235,22 @@ public final class Invoker: @unchecked Sendable {
         guard let command = catalog.commands[version.settings.runtime] else {
             throw InvokerError.runtimeUnavailable(version.settings.runtime, catalog.identifiers)
         }
-        let spec = sandboxSpec(version, command: command, region: configuration.region, initialization: initialization)
+        let noSlot: @Sendable () -> Void = {}
+        let (identity, release) = try configuration.identities?.identity(account: version.account, fresh: version.settings.environmentMode == .fresh)
+            ?? (configuration.identity, noSlot)
+        var released = false
+        defer { if !released { release() } }
+        let spec = sandboxSpec(version, command: command, region: configuration.region, initialization: initialization, identity: identity)
         let grants = try configuration.grants?(version) ?? .none
         let log: @Sendable (String) -> Void = { [logs] text in logs.append(account: version.account, function: version.name, text) }
-        return try await ExecutionEnvironment.start(spec: spec, grants: grants,
-                                                    launcher: launcher, group: group, logger: logger, output: log, onExit: onExit)
+        let environment = try await ExecutionEnvironment.start(spec: spec, grants: grants, launcher: launcher, group: group, logger: logger,
+                                                               output: log, onExit: { release(); onExit() })
+        released = true
+        return environment
     }
 
-    func sandboxSpec(_ version: FunctionVersion, command: [String], region: String, initialization: InitializationType = .onDemand) -> SandboxSpec {
+    func sandboxSpec(_ version: FunctionVersion, command: [String], region: String, initialization: InitializationType = .onDemand,
+                     identity: SandboxIdentity? = nil) -> SandboxSpec {
         let s = version.settings
         var environment = s.environment.map { "\($0.key)=\($0.value)" }.sorted()
         var platform: [String: String] = [
@@ -259,7 +270,7 @@ public final class Invoker: @unchecked Sendable {
         return SandboxSpec(argv: command, environment: environment, workingDirectory: "/var/task",
                            binds: [BindMount(source: configuration.codeDirectory + "/" + version.code.digest, destination: "/var/task", readOnly: true),
                                    BindMount(source: configuration.bootstrapDirectory, destination: "/var/runtime", readOnly: true)],
-                           limits: Self.limits(s), seccomp: configuration.seccomp, identity: configuration.identity)
+                           limits: Self.limits(s), seccomp: configuration.seccomp, identity: identity ?? configuration.identity)
     }
 
     /// The kernel-enforced limits of a function's sandbox: its memory (swap off), one CPU, 1024 tasks, and

@@ -120,10 +120,10 @@ public struct SandboxIdentity: Sendable, Equatable {
     public var hostUID: UInt32
     public var hostGID: UInt32
 
-    /// The first id of the range Corral hands out (100000 + 65536 * k per tenant later on).
-    public static let rangeStart: UInt32 = 100_000
+    /// The operator's identity in the default pool (HostIDPool: block 0), for sandboxes no tenant owns.
+    public static let operatorDefault: UInt32 = HostIDPool.default.first
 
-    public init(hostUID: UInt32 = SandboxIdentity.rangeStart, hostGID: UInt32 = SandboxIdentity.rangeStart) {
+    public init(hostUID: UInt32 = SandboxIdentity.operatorDefault, hostGID: UInt32 = SandboxIdentity.operatorDefault) {
         self.hostUID = hostUID
         self.hostGID = hostGID
     }

@@ -125,6 +125,14 @@ enum Schema {
                 }
             }
         }
+        migrator.registerMigration("v8: host id blocks of tenants") { db in
+            // One block of host uids/gids per account (HostIDPool), kept when the tenant goes: files its
+            // sandboxes wrote still carry the ids, so the block is never handed to another tenant.
+            try db.create(table: "hostIDBlock") { t in
+                t.column("account", .text).primaryKey()
+                t.column("firstID", .integer).notNull().unique()
+            }
+        }
         return migrator
     }
 }

@@ -57,8 +57,8 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Seccomp profile: 'default' (built in) or the path of a profile file (see config/seccomp/README.md).", valueName: "default|path"))
     var seccomp: String = "default"
 
-    @Option(name: .customLong("uid"), help: ArgumentHelp("Unprivileged host uid (and gid) that root in the sandbox maps to.", valueName: "id"))
-    var hostUID: UInt32 = 100_000
+    @Option(name: .customLong("uid"), help: ArgumentHelp("Unprivileged host uid (and gid) that root in the sandbox maps to (default: the operator's block of the default id pool, outside /etc/passwd and /etc/subuid).", valueName: "id"))
+    var hostUID: UInt32 = SandboxIdentity.operatorDefault
 
     @Option(name: .customLong("report-json"), help: ArgumentHelp("Write a JSON report (exitCode, signal, timedOut, oomKilled, durationMs, maxMemoryBytes, cpuTimeMs) to this file.", valueName: "path"))
     var reportJSON: String?

@@ -1,4 +1,5 @@
 import Foundation
+import CorralSandbox
 import CorralSystem
 import Yams
 
@@ -23,6 +24,8 @@ struct ServerConfiguration: Codable, Equatable {
     var fsRoots: [String: [String]] = [:]
     /// Seconds an execution role's credentials live at most (the environment's end revokes them first).
     var roleCredentialSeconds = 14400
+    /// The host uids/gids handed to tenants' sandboxes, a block of 65536 per tenant (HostIDPool).
+    var tenantIds = HostIDPool.default
 
     /// Reads `path`; keys it does not set keep their defaults, unknown keys are refused (a typo must not
     /// pass silently).
@@ -69,6 +72,7 @@ struct ServerConfiguration: Codable, Equatable {
             case .metrics: configuration.metrics = text
             case .roleCredentialSeconds: configuration.roleCredentialSeconds = try integer()
             case .fsRoots: configuration.fsRoots = try fsRoots(value, in: path)
+            case .tenantIds: configuration.tenantIds = try tenantIds(value, in: path)
             case nil: break
             }
         }
@@ -77,7 +81,7 @@ struct ServerConfiguration: Codable, Equatable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case listen, data, account, region, prefill, logBytesPerFunction, cgroupParent, idleTimeoutSeconds, maxLifetimeSeconds
-        case capacityMemoryMB, capacityEnvironments, queueTimeoutSeconds, metrics, fsRoots, roleCredentialSeconds
+        case capacityMemoryMB, capacityEnvironments, queueTimeoutSeconds, metrics, fsRoots, roleCredentialSeconds, tenantIds
     }
 
     /// `fsRoots: {"111122223333": [/srv/tenant-a, ...]}`: each root an absolute, normalized path, kept as
@@ -103,6 +107,40 @@ struct ServerConfiguration: Codable, Equatable {
             }
         }
         return roots
+    }
+
+    /// `tenantIds: {first: 1879048192, blocks: 4094}`: where the pool starts and how many blocks of 65536
+    /// ids it holds (block 0 is the operator's, one block per tenant after it).
+    static func tenantIds(_ node: Yams.Node, in path: String) throws -> HostIDPool {
+        let usage = "\(path): tenantIds must be {first: ID, blocks: N} (first 65536 or above, at least 2 blocks, ending below 2^31)"
+        guard let mapping = node.mapping else { throw ConfigurationError(message: usage) }
+        var pool = HostIDPool.default
+        for (key, value) in mapping {
+            switch key.string {
+            case "first":
+                guard let first = value.int.flatMap(UInt32.init(exactly:)) else { throw ConfigurationError(message: usage) }
+                pool.first = first
+            case "blocks":
+                guard let blocks = value.int else { throw ConfigurationError(message: usage) }
+                pool.blocks = blocks
+            default:
+                throw ConfigurationError(message: "\(path): tenantIds: unknown key '\(key.string ?? "?")' (known: blocks, first)")
+            }
+        }
+        guard pool.ids != nil else { throw ConfigurationError(message: usage) }
+        return pool
+    }
+
+    /// The id pool, checked against the host's accounts: no user or group of /etc/passwd and /etc/group
+    /// and no subordinate range of /etc/subuid and /etc/subgid may fall inside it (`etc` is for tests).
+    func checkedIDPool(etc: String = "/etc") throws -> HostIDPool {
+        func read(_ name: String) -> String { (try? String(contentsOfFile: etc + "/" + name, encoding: .utf8)) ?? "" }
+        let conflicts = tenantIds.conflicts(passwd: read("passwd"), group: read("group"), subuid: read("subuid"), subgid: read("subgid"))
+        guard conflicts.isEmpty else {
+            throw ConfigurationError(message: "tenantIds \(tenantIds) overlaps the host's own ids: \(conflicts.prefix(5).joined(separator: "; "))"
+                + "\(conflicts.count > 5 ? " (and \(conflicts.count - 5) more)" : ""); choose a range no host account uses")
+        }
+        return tenantIds
     }
 
     /// The fsRoots opened and pinned (see `PinnedDirectory`): a root that is missing, is reached through a

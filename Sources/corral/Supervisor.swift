@@ -56,8 +56,15 @@ final class Supervisor {
         // Secrets live in each sandbox's memory only (MemoryDirectory); releases before that wrote them
         // under DATA/run/secrets, where a crash left them: nothing of that may outlive an upgrade.
         try? FileManager.default.removeItem(atPath: dataDirectory + "/run/secrets")
+        // Each tenant's sandboxes run as host ids of its own block; its fsRoots become its own.
+        let identities = TenantIdentities(pool: try settings.checkedIDPool(), tenants: tenants)
+        try identities.restore()
+        invokerConfiguration.identities = identities
+        invokerConfiguration.identity = identities.pool.operatorIdentity
+        let fsRoots = try settings.pinnedFSRoots()
+        try TenantRoots.prepare(fsRoots, identities: identities, logger: logger)
         let sessions = SessionCredentials()
-        let roles = ExecutionRoles(tenants: tenants, fsRoots: try settings.pinnedFSRoots(), sessions: sessions,
+        let roles = ExecutionRoles(tenants: tenants, fsRoots: fsRoots, sessions: sessions,
                                    apiEndpoint: ServeCommand.parseListen(settings.listen).map(Self.loopbackEndpoint),
                                    credentialLifetime: TimeInterval(settings.roleCredentialSeconds))
         self.roles = roles

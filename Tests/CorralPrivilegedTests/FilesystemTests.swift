@@ -110,7 +110,7 @@ extension PrivilegedSandboxTests {
             }
         }
 
-        /// A host directory the sandbox's root (host uid 100000) may write to, holding `hello`.
+        /// A host directory the sandbox's root (an unprivileged host uid) may write to, holding `hello`.
         static func sharedDirectory() throws -> String {
             var template = Array("/tmp/corral-privtest-bind-XXXXXX".utf8CString)
             guard let made = mkdtemp(&template) else { throw POSIXError(.EIO) }

@@ -32,7 +32,7 @@ import CCorral
             try SandboxSpec(argv: ["/bin/true"], identity: SandboxIdentity(hostUID: 0, hostGID: 0)).validate()
         }
         #expect(throws: SandboxSpecError.self) {
-            try SandboxSpec(argv: ["/bin/true"], identity: SandboxIdentity(hostUID: 100_000, hostGID: 10)).validate()
+            try SandboxSpec(argv: ["/bin/true"], identity: SandboxIdentity(hostUID: 0x7000_0000, hostGID: 10)).validate()
         }
     }
 

@@ -50,13 +50,15 @@ extension ServerTests {
     func executionRoles() throws {
         let python = try Self.gate()
         let scratch = Scratch("roles")
-        // Under /var/tmp: /tmp is the sandbox's own tmpfs, and grants there are refused.
-        let root = "/var/tmp/corral-roles-\(UUID().uuidString)"
-        let closed = root + "-closed"
+        // Under /var/tmp (/tmp is the sandbox's own tmpfs, and grants there are refused), on a nosuid,nodev
+        // mount as every tenant root must be.
+        let mount = try RootsMount("corral-roles")
+        defer { mount.remove() }
+        let root = try mount.directory("root")
+        let closed = try mount.directory("closed")
         // boto3 for the sandbox, copied out of the clients' venv: the venv lives in the checkout, which may
         // be anywhere (under /tmp in CI), and only the copy's place is the test's to choose.
-        let site = root + "-site"
-        defer { try? FileManager.default.removeItem(atPath: site) }
+        let site = try mount.directory("site")
         let copied = try Self.run(["/usr/bin/env", python, "-c", """
             import os, shutil, sys, boto3, botocore, s3transfer, jmespath, dateutil, urllib3, six
             for module in (boto3, botocore, s3transfer, jmespath, dateutil, urllib3, six):
@@ -72,7 +74,6 @@ extension ServerTests {
         defer {
             granted.stop()
             refused.stop()
-            for path in [root, closed] { try? FileManager.default.removeItem(atPath: path) }
             scratch.remove()
         }
         for directory in [root + "/in", root + "/out", root + "/hidden", closed] {
@@ -80,13 +81,16 @@ extension ServerTests {
         }
         try "input data".write(toFile: root + "/in/data.txt", atomically: true, encoding: .utf8)
         try "not granted".write(toFile: root + "/hidden/secret.txt", atomically: true, encoding: .utf8)
-        chown(root + "/out", 100_000, 100_000) // the sandbox's root maps to host uid 100000
 
         let port = Self.freePort()
         let server = try Server(data: scratch.directory, port: port, settings: """
             fsRoots:
               "000000000000": [\(root), \(site)]
             """)
+        // Start-up gave the roots to the tenant's host id (what its sandboxes' root maps to); out is the
+        // tenant's too, as an operator would make it.
+        let tenantID = try #require(Self.owner(root)).uid
+        chown(root + "/out", tenantID, tenantID)
         var stopped = false
         defer { if !stopped { _ = server.stop() } }
         let data = ["--data", scratch.directory]
@@ -212,8 +216,9 @@ extension ServerTests {
     @Test("an fsRoot that is a symlink, or lies under a directory others can write, stops the server at start-up; a plain one starts it (the oracle)")
     func plantedRootsAreRefused() throws {
         _ = try Self.gate()
-        let base = "/var/tmp/corral-roots-\(UUID().uuidString.prefix(8))"
-        defer { try? FileManager.default.removeItem(atPath: base) }
+        let mount = try RootsMount("corral-roots")
+        defer { mount.remove() }
+        let base = mount.base
         for directory in [base + "/beta", base + "/plain", base + "/open/acme"] {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
         }
