@@ -38,8 +38,11 @@ public final class Cgroup: @unchecked Sendable {
     /// `create` with the kernel as a seam, for unit tests over fake trees.
     static func create(host: CgroupHost, parent: String = "corral", name: String, limits: CgroupLimits,
                        kernel: any CgroupKernel) throws(SystemError) -> Cgroup {
-        for component in [parent, name] where !CgroupFormat.isValidName(component) {
-            throw SystemError(stage: "cgroup name \"\(component)\" (must be one path component)", errno: EINVAL)
+        guard CgroupFormat.isValidParent(parent) else {
+            throw SystemError(stage: "cgroup parent \"\(parent)\" (must be names joined by '/')", errno: EINVAL)
+        }
+        guard CgroupFormat.isValidName(name) else {
+            throw SystemError(stage: "cgroup name \"\(name)\" (must be one path component)", errno: EINVAL)
         }
         try checkControllers(host: host, limits: limits)
         var transaction = DirectoryTransaction(kernel: kernel)

@@ -100,6 +100,12 @@ enum CgroupFormat {
 
     /// A cgroup name Corral may create: one path component, not "." or "..", no NUL, at most 255 bytes.
     /// Names come from configuration and invocation ids; this keeps them from walking out of the parent.
+    /// A parent group: one or more valid names joined by "/" ("corral", "corral/t-111122223333").
+    static func isValidParent(_ parent: String) -> Bool {
+        let components = parent.split(separator: "/", omittingEmptySubsequences: false)
+        return !components.isEmpty && components.count <= 4 && components.allSatisfy { isValidName(String($0)) }
+    }
+
     static func isValidName(_ name: String) -> Bool {
         !name.isEmpty && name != "." && name != ".." && name.utf8.count <= 255
             && !name.contains("/") && !name.contains("\0") && !name.contains("\n")

@@ -14,7 +14,7 @@ extension Cgroup {
 
     /// `children` with the kernel as a seam, for unit tests over fake trees.
     static func children(host: CgroupHost, parent: String = "corral", kernel: any CgroupKernel) -> [String] {
-        guard CgroupFormat.isValidName(parent) else { return [] }
+        guard CgroupFormat.isValidParent(parent) else { return [] }
         switch host.version {
         case .v1: return CgroupV1.children(host: host, parent: parent, kernel: kernel)
         case .v2: return kernel.subdirectories(host.root + "/" + parent)
@@ -31,8 +31,8 @@ extension Cgroup {
     /// `existing` with the kernel as a seam, for unit tests over fake trees.
     static func existing(host: CgroupHost, parent: String = "corral", name: String,
                          kernel: any CgroupKernel) throws(SystemError) -> Cgroup {
-        for component in [parent, name] where !CgroupFormat.isValidName(component) {
-            throw SystemError(stage: "cgroup name \"\(component)\" (must be one path component)", errno: EINVAL)
+        guard CgroupFormat.isValidParent(parent), CgroupFormat.isValidName(name) else {
+            throw SystemError(stage: "cgroup \"\(parent)/\(name)\" (a parent of names joined by '/', a name of one component)", errno: EINVAL)
         }
         let backend: (any CgroupBackend)?
         switch host.version {

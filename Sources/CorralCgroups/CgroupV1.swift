@@ -20,12 +20,33 @@ struct CgroupV1: CgroupBackend {
         var paths: [String: String] = [:]
         var directories: [String] = []
         for (hierarchy, controllers) in distinctHierarchies(host: host) {
-            let parentPath = hierarchy + "/" + parent
+            var parentPath = hierarchy
+            for component in parent.split(separator: "/") {
+                parentPath += "/" + component
+                try transaction.makeDirectory(parentPath, existOK: true)
+            }
             let path = parentPath + "/" + name
-            try transaction.makeDirectory(parentPath, existOK: true)
             try transaction.makeDirectory(path, existOK: false)
             for controller in controllers { paths[controller] = path }
             directories.append(path)
+        }
+        return CgroupV1(kernel: kernel, paths: paths, directories: directories)
+    }
+
+    /// The group `path` ("a" or "a/b") in every hierarchy, each component made where missing: an
+    /// aggregate group whose limits cap every group beneath it.
+    static func makeGroup(host: CgroupHost, path: String, kernel: any CgroupKernel,
+                          transaction: inout DirectoryTransaction) throws(SystemError) -> CgroupV1 {
+        var paths: [String: String] = [:]
+        var directories: [String] = []
+        for (hierarchy, controllers) in distinctHierarchies(host: host) {
+            var directory = hierarchy
+            for component in path.split(separator: "/") {
+                directory += "/" + component
+                try transaction.makeDirectory(directory, existOK: true)
+            }
+            for controller in controllers { paths[controller] = directory }
+            directories.append(directory)
         }
         return CgroupV1(kernel: kernel, paths: paths, directories: directories)
     }

@@ -15,14 +15,25 @@ struct CgroupV2: CgroupBackend {
     /// `root/parent/name`. On failure removes the directories it created.
     static func create(host: CgroupHost, parent: String, name: String, kernel: any CgroupKernel,
                        transaction: inout DirectoryTransaction) throws(SystemError) -> CgroupV2 {
-        let parentPath = host.root + "/" + parent
-        let wanted = CgroupHost.v2Controllers.filter(host.supports)
-        try enableControllers(wanted, in: host.root, kernel: kernel)
-        try transaction.makeDirectory(parentPath, existOK: true)
-        try enableControllers(wanted, in: parentPath, kernel: kernel)
+        let parentPath = try makeParent(host: host, parent: parent, kernel: kernel, transaction: &transaction)
         let path = parentPath + "/" + name
         try transaction.makeDirectory(path, existOK: false)
         return CgroupV2(kernel: kernel, path: path)
+    }
+
+    /// Creates each group of `parent` ("a/b": a, then a/b) where missing, enabling memory, pids and cpu for
+    /// the children of the root and of each; returns the last one's directory.
+    static func makeParent(host: CgroupHost, parent: String, kernel: any CgroupKernel,
+                           transaction: inout DirectoryTransaction) throws(SystemError) -> String {
+        let wanted = CgroupHost.v2Controllers.filter(host.supports)
+        try enableControllers(wanted, in: host.root, kernel: kernel)
+        var path = host.root
+        for component in parent.split(separator: "/") {
+            path += "/" + component
+            try transaction.makeDirectory(path, existOK: true)
+            try enableControllers(wanted, in: path, kernel: kernel)
+        }
+        return path
     }
 
     /// The group `root/parent/name` when its directory exists.

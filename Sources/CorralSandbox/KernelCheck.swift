@@ -1,11 +1,16 @@
+import CorralSystem
+import Foundation
+
 /// The kernel rule `corral doctor` prints and `corral serve` enforces (security checklist A17): namespaces,
 /// seccomp and cgroups cannot stop a kernel bug, so the supervisor refuses a kernel too old for what the
 /// sandbox relies on, or one in a known-vulnerable range of an escape class reachable from an unprivileged
 /// user namespace.
 ///
-/// The check reads only the version in `uname -r`. Distribution kernels backport fixes without changing it
-/// (Ubuntu's 5.15.0-91 carries fixes from 5.15.1xx), so a patched distribution kernel can fail here: the
-/// operator then checks the distribution's advisory for each CVE named and starts with
+/// The check reads the upstream version the kernel is built from. Distributions keep `uname -r` at the
+/// series' first release (Debian's 6.1.0-57-amd64 is 6.1.192) and say the real one elsewhere: Debian in
+/// `uname -v` ("... Debian 6.1.192-3 ..."), Ubuntu in /proc/version_signature ("Ubuntu 5.15.0-91.101-generic
+/// 5.15.131"); `upstreamVersion` reads those first. A kernel that says neither and carries backports can fail
+/// here: the operator then checks the distribution's advisory for each CVE named and starts with
 /// `--allow-unpatched-kernel`. The reverse also holds: passing says nothing about bugs not in this table.
 public enum KernelCheck {
     /// The oldest kernel the sandbox's features all exist on: openat2 (5.6), clone3 with CLONE_INTO_CGROUP
@@ -66,13 +71,42 @@ public enum KernelCheck {
         public var detail: String
     }
 
-    /// Every check for the kernel release `release` (`uname -r`), in order: the version parses, the minimum,
-    /// then each vulnerability. Pure: the caller supplies the release.
-    public static func evaluate(release: String) -> [Item] {
-        guard let version = KernelVersion(release: release) else {
+    /// The upstream version of a kernel with release `release` (`uname -r`), build string `build`
+    /// (`uname -v`, /proc/sys/kernel/version) and Ubuntu's `signature` (/proc/version_signature, empty
+    /// elsewhere), and where it was read from. Pure.
+    public static func upstreamVersion(release: String, build: String = "", signature: String = "") -> (version: KernelVersion, source: String)? {
+        let fields = signature.split(whereSeparator: \.isWhitespace)
+        if fields.count >= 3, fields[0] == "Ubuntu", let version = KernelVersion(release: String(fields[fields.count - 1])) {
+            return (version, "Ubuntu's upstream version in /proc/version_signature; release \(release)")
+        }
+        if let range = build.range(of: "Debian "), let version = KernelVersion(release: String(build[range.upperBound...])), version.patch > 0 {
+            return (version, "Debian's upstream version in uname -v; release \(release)")
+        }
+        return KernelVersion(release: release).map { ($0, "uname -r") }
+    }
+
+    /// The running kernel's release, build string and (Ubuntu) version signature.
+    public static func running() -> (release: String, build: String, signature: String) {
+        func read(_ path: String) -> String {
+            (try? FileSystem.read(path))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        }
+        return (read("/proc/sys/kernel/osrelease"), read("/proc/sys/kernel/version"), read("/proc/version_signature"))
+    }
+
+    /// Every check for the running kernel.
+    public static func evaluateRunning() -> [Item] {
+        let kernel = running()
+        return evaluate(release: kernel.release, build: kernel.build, signature: kernel.signature)
+    }
+
+    /// Every check for a kernel (see `upstreamVersion`), in order: the version parses, the minimum, then
+    /// each vulnerability. Pure: the caller supplies the strings.
+    public static func evaluate(release: String, build: String = "", signature: String = "") -> [Item] {
+        guard let (version, source) = upstreamVersion(release: release, build: build, signature: signature) else {
             return [Item(name: "kernel version", passed: false, detail: "cannot read a version from '\(release)'")]
         }
-        var items = [Item(name: "minimum \(minimum)", passed: version >= minimum,
+        let read = Item(name: "kernel version", passed: true, detail: "\(version) (\(source))")
+        var items = [read, Item(name: "minimum \(minimum)", passed: version >= minimum,
                           detail: version >= minimum ? "\(version) has every feature the sandbox uses"
                                                      : "\(version) is older than \(minimum)")]
         for v in vulnerabilities {

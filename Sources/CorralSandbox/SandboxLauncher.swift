@@ -11,6 +11,9 @@ public final class SandboxLauncher: @unchecked Sendable {
     public struct Configuration: Sendable {
         /// The cgroup group Corral creates its sandboxes under (never touches others).
         public var cgroupParent: String = "corral"
+        /// Memory and pids limits written to the parent at start (the host's capacity for all sandboxes
+        /// together); nil leaves the parent's as they are. The group's name is ignored.
+        public var parentLimits: SandboxGroup?
         /// Where each sandbox assembles its root, inside its own mount namespace (shared name, private mounts).
         public var stagingDirectory: String = "/run/corral/root"
         public var cgroupRoot: String = "/sys/fs/cgroup"
@@ -61,6 +64,8 @@ public final class SandboxLauncher: @unchecked Sendable {
     private let lock = NSLock()
     private var seccompCache: [(SeccompProfile, SandboxFilter)] = []
     private var planCache = MountPlanCache()
+    /// The limits last written to each aggregate group (SandboxGroup) this launcher made sandboxes in.
+    private var groupLimits: [String: SandboxGroup] = [:]
     private static let counterLock = NSLock()
     nonisolated(unsafe) private static var counter = 0
 
@@ -94,6 +99,14 @@ public final class SandboxLauncher: @unchecked Sendable {
             throw .host(error)
         }
         SupervisorIdentity.reapOrphanedCgroups(host: cgroupHost, parent: configuration.cgroupParent)
+        if let limits = configuration.parentLimits {
+            do {
+                try Cgroup.limitGroup(host: cgroupHost, path: configuration.cgroupParent,
+                                      limits: CgroupLimits(memoryBytes: limits.memoryBytes, pidsMax: limits.pids))
+            } catch {
+                throw .host(error)
+            }
+        }
         // The process's threads share its groups (Corral never moves one for longer than a clone).
         let home = cgroupHost.version == .v1 ? (try? CgroupThread.currentDirectories(host: cgroupHost)) ?? [] : []
         let homeFDs = home.compactMap { try? FileDescriptor.open($0 + "/tasks", O_WRONLY) }
@@ -177,7 +190,21 @@ public final class SandboxLauncher: @unchecked Sendable {
     }
 
     /// The sandbox's cgroup with `limits` applied: a ready one from the pool, else a new one.
-    private func makeCgroup(_ limits: CgroupLimits) throws(SystemError) -> Cgroup {
+    /// The sandbox's own group: in its tenant's group when the spec names one (made, or its limits
+    /// rewritten, when they changed), else under the parent, from the pool made ahead when it has one.
+    private func makeCgroup(_ limits: CgroupLimits, in group: SandboxGroup?) throws(SystemError) -> Cgroup {
+        if let group {
+            guard !group.name.isEmpty, !group.name.contains("/"), group.name != ".", group.name != ".." else {
+                throw SystemError(stage: "cgroup group name \"\(group.name)\" (must be one path component)", errno: EINVAL)
+            }
+            let path = configuration.cgroupParent + "/" + group.name
+            let known = lock.withLock { groupLimits[group.name] }
+            if known != group {
+                try Cgroup.limitGroup(host: cgroupHost, path: path, limits: CgroupLimits(memoryBytes: group.memoryBytes, pidsMax: group.pids))
+                lock.withLock { groupLimits[group.name] = group }
+            }
+            return try Cgroup.create(host: cgroupHost, parent: path, name: SupervisorIdentity.current.sandboxName(Self.nextCounter()), limits: limits)
+        }
         expectedLimits.value = limits
         if let ready = cgroups?.take() {
             if ready.limits == limits { return ready.cgroup }
@@ -268,7 +295,7 @@ public final class SandboxLauncher: @unchecked Sendable {
         let cgroup: Cgroup
         do {
             cgroup = try makeCgroup(CgroupLimits(memoryBytes: spec.limits.memoryBytes, cpuQuota: spec.limits.cpus,
-                                                 pidsMax: spec.limits.pids))
+                                                 pidsMax: spec.limits.pids), in: spec.group)
         } catch {
             throw .host(error)
         }

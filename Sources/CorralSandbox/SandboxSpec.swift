@@ -22,6 +22,9 @@ public struct SandboxSpec: Sendable {
     public var seccomp: SeccompProfile?
     public var hostname: String
     public var identity: SandboxIdentity
+    /// The aggregate group the sandbox's own cgroup is made in (its tenant's), whose limits cap everything
+    /// in it; nil: directly under the launcher's parent.
+    public var group: SandboxGroup?
 
     public init(
         argv: [String],
@@ -113,6 +116,28 @@ public enum RootFilesystem: Sendable, Equatable {
 public enum NetworkMode: String, Sendable {
     /// A private network namespace holding only `lo`, brought up.
     case loopback
+}
+
+/// A cgroup above sandboxes' own: the parent's, or a tenant's beneath it. Its memory and pids limits
+/// cap the sum of every sandbox in it (nil: no cap of its own).
+public struct SandboxGroup: Sendable, Equatable, Hashable {
+    /// One path component under the launcher's parent ("t-111122223333").
+    public var name: String
+    public var memoryBytes: UInt64?
+    public var pids: Int?
+
+    /// Tenants' groups are named "t-ACCOUNT".
+    public static let tenantPrefix = "t-"
+
+    public static func tenant(_ account: String, memoryBytes: UInt64?, pids: Int?) -> SandboxGroup {
+        SandboxGroup(name: tenantPrefix + account, memoryBytes: memoryBytes, pids: pids)
+    }
+
+    public init(name: String, memoryBytes: UInt64? = nil, pids: Int? = nil) {
+        self.name = name
+        self.memoryBytes = memoryBytes
+        self.pids = pids
+    }
 }
 
 /// The unprivileged host uid and gid that root inside the sandbox maps to.

@@ -47,10 +47,17 @@ struct SupervisorIdentity: Equatable {
     }
 
     /// Kills and removes every sandbox group under `parent` whose supervisor is gone.
+    /// Kills and removes every sandbox group whose supervisor is gone: under `parent`, and under each
+    /// tenant's group beneath it (SandboxGroup, "t-..."), which goes too once empty.
     static func reapOrphanedCgroups(host: CgroupHost, parent: String) {
-        Cgroup.reapStale(host: host, parent: parent) { name in
+        let isStale: (String) -> Bool = { name in
             guard let owner = owner(ofSandbox: name) else { return false }
             return !isAlive(owner)
+        }
+        Cgroup.reapStale(host: host, parent: parent, isStale: isStale)
+        for group in Cgroup.children(host: host, parent: parent) where group.hasPrefix(SandboxGroup.tenantPrefix) {
+            Cgroup.reapStale(host: host, parent: parent + "/" + group, isStale: isStale)
+            Cgroup.removeIfEmpty(host: host, path: parent + "/" + group)
         }
     }
 }

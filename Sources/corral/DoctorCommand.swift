@@ -38,7 +38,7 @@ struct DoctorCommand: ParsableCommand {
             // Some answers (cgroup.kill on v2) are read from Corral's own parent group, which the trial made.
             support = HostSupport.detect()
         }
-        let kernelChecks = KernelCheck.evaluate(release: support.kernel)
+        let kernelChecks = KernelCheck.evaluateRunning()
         let kernelOK = KernelCheck.passes(kernelChecks)
         if json {
             struct Output: Encodable { var host: HostSupport; var kernelChecks: [KernelCheck.Item]; var sandbox: String; var ok: Bool }

@@ -4,16 +4,10 @@ import Foundation
 
 /// Applies `KernelCheck` (security checklist A17) to the running kernel for `corral serve`.
 enum KernelGate {
-    /// The running kernel's release (`uname -r`).
-    static var release: String {
-        (try? String(contentsOfFile: "/proc/sys/kernel/osrelease", encoding: .utf8))?
-            .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-    }
-
     /// Refuses to go on (exit 1, each failed item on stderr) when the kernel check fails, unless
     /// `allowUnpatched`: then each failed item goes to `warn`, loudly, and the command goes on.
     static func enforce(allowUnpatched: Bool, command: String, warn: (String) -> Void) throws {
-        let items = KernelCheck.evaluate(release: release)
+        let items = KernelCheck.evaluateRunning()
         let failed = items.filter { !$0.passed }
         guard !failed.isEmpty else { return }
         if allowUnpatched {

@@ -136,11 +136,12 @@ extension PrivilegedSandboxTests {
                     print('got TERM', flush=True); sys.exit(0)
                 signal.signal(signal.SIGTERM, term)
                 print('ready', flush=True)
-                time.sleep(15)
+                time.sleep(120)
                 print('no signal', flush=True)
                 """
-                let started = try Corral.start(["--timeout", "10s"], [Corral.python, "-c", probe])
-                let ready = Residue.eventually(within: 15) { started.stdoutSoFar().contains("ready") }
+                // Generous bounds: under an emulated VM Python alone can take many seconds to start.
+                let started = try Corral.start(["--timeout", "150s"], [Corral.python, "-c", probe])
+                let ready = Residue.eventually(within: 120) { started.stdoutSoFar().contains("ready") }
                 #expect(ready)
                 kill(started.pid, SIGTERM)
                 let result = started.wait()

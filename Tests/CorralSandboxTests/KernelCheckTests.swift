@@ -19,12 +19,12 @@ import Testing
     @Test func aCurrentKernelPassesEveryItem() {
         let items = KernelCheck.evaluate(release: "6.18.44-fc-v1045")
         #expect(KernelCheck.passes(items), "\(items)")
-        #expect(items.count == 1 + KernelCheck.vulnerabilities.count)
+        #expect(items.count == 2 + KernelCheck.vulnerabilities.count)
     }
 
     @Test func tooOldFailsTheMinimum() {
         let items = KernelCheck.evaluate(release: "5.10.209")
-        #expect(items.first?.passed == false)
+        #expect(items.first { $0.name.hasPrefix("minimum") }?.passed == false)
     }
 
     @Test(arguments: [
@@ -46,8 +46,24 @@ import Testing
         #expect(items.first { $0.name == id }?.passed == true, "\(items)")
     }
 
-    /// A distribution kernel with backports looks vulnerable: the version is all the check can see.
+    /// A distribution kernel that does not say its upstream version looks vulnerable: the release is all
+    /// the check can see.
     @Test func aBackportedDistributionKernelIsFlaggedAndNeedsTheOverride() {
         #expect(!KernelCheck.passes(KernelCheck.evaluate(release: "5.15.0-91-generic")))
+    }
+
+    /// Debian and Ubuntu keep `uname -r` at the series' first release and say the upstream version
+    /// elsewhere: that is the version checked (Debian 12's 6.1.0-57 is 6.1.192, past every fix).
+    @Test func distributionsUpstreamVersionsAreRead() throws {
+        let debian = try #require(KernelCheck.upstreamVersion(release: "6.1.0-57-amd64", build: "#1 SMP PREEMPT_DYNAMIC Debian 6.1.192-3 (2025-11-08)"))
+        #expect(debian.version == KernelVersion(6, 1, 192) && debian.source.contains("Debian"))
+        #expect(KernelCheck.passes(KernelCheck.evaluate(release: "6.1.0-57-amd64", build: "#1 SMP PREEMPT_DYNAMIC Debian 6.1.192-3 (2025-11-08)")))
+        let ubuntu = try #require(KernelCheck.upstreamVersion(release: "5.15.0-91-generic", signature: "Ubuntu 5.15.0-91.101-generic 5.15.131"))
+        #expect(ubuntu.version == KernelVersion(5, 15, 131))
+        // An old Debian build is still old; a build string naming no distribution leaves the release.
+        #expect(!KernelCheck.passes(KernelCheck.evaluate(release: "6.1.0-10-amd64", build: "#1 SMP PREEMPT_DYNAMIC Debian 6.1.38-1 (2023-07-14)")))
+        #expect(KernelCheck.upstreamVersion(release: "6.1.0-57-amd64", build: "#1 SMP PREEMPT_DYNAMIC")?.version == KernelVersion(6, 1, 0))
+        // The oracle: without the build string the same Debian kernel is flagged.
+        #expect(!KernelCheck.passes(KernelCheck.evaluate(release: "6.1.0-57-amd64")))
     }
 }

@@ -254,19 +254,27 @@ import Testing
 
     static let cgroupParent = "corral-servertest-\(getpid())"
 
-    /// Sandbox groups still under the servers' cgroup parent (in any v1 hierarchy, or the v2 tree).
-    static func leftoverCgroups() -> [String] {
+    /// The servers' cgroup parent and the tenants' groups beneath it, in every v1 hierarchy and the v2 tree.
+    static func serverGroups() -> [String] {
         let roots = ((try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup")) ?? []).map { "/sys/fs/cgroup/" + $0 } + ["/sys/fs/cgroup"]
         return roots.flatMap { root -> [String] in
             let parent = root + "/" + cgroupParent
-            return ((try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? []).filter { $0.hasPrefix("sbx-") }.map { parent + "/" + $0 }
+            let tenants = ((try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? []).filter { $0.hasPrefix("t-") }
+            return [parent] + tenants.map { parent + "/" + $0 }
         }
     }
 
-    /// Removes the (empty) cgroup parent the servers made.
+    /// Sandbox groups still under the servers' cgroup parent or a tenant's group beneath it.
+    static func leftoverCgroups() -> [String] {
+        serverGroups().flatMap { group in
+            ((try? FileManager.default.contentsOfDirectory(atPath: group)) ?? []).filter { $0.hasPrefix("sbx-") }.map { group + "/" + $0 }
+        }
+    }
+
+    /// Removes the (empty) tenants' groups and cgroup parent the servers made.
     static func removeCgroupParent() {
-        let roots = ((try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup")) ?? []).map { "/sys/fs/cgroup/" + $0 } + ["/sys/fs/cgroup"]
-        for root in roots { rmdir(root + "/" + cgroupParent) }
+        for group in serverGroups().reversed() { rmdir(group) }
+        for group in serverGroups() { rmdir(group) }
     }
 
     @Test("SIGTERM stops new requests but lets an in-flight invocation finish, then the server exits 0")
@@ -770,7 +778,7 @@ import Testing
     /// Sandbox groups holding processes under the test servers' parent (the memory hierarchy on v1, the
     /// tree on v2); the server's pool also keeps empty groups there, made ahead.
     static func sandboxGroups() -> [String] {
-        let parents = ["/sys/fs/cgroup/memory/" + cgroupParent, "/sys/fs/cgroup/" + cgroupParent]
+        let parents = serverGroups().filter { $0.hasPrefix("/sys/fs/cgroup/memory/") || $0.hasPrefix("/sys/fs/cgroup/" + cgroupParent) }
         return parents.flatMap { parent in
             ((try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? []).filter { name in
                 name.hasPrefix("sbx-") && !((try? String(contentsOfFile: parent + "/" + name + "/cgroup.procs", encoding: .utf8)) ?? "").isEmpty
