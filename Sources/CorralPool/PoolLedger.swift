@@ -34,8 +34,10 @@ public struct PoolLedger: Sendable {
     public var budget: CapacityBudget
     /// Reserved concurrency per function (PutFunctionConcurrency); 0 disables the function.
     public var reserved: [FunctionID: Int] = [:]
-    /// Concurrency quota per tenant account; absent means only the host's capacity limits it.
+    /// Concurrency quota per tenant account; absent means `defaultTenantQuota`.
     public var tenantQuota: [String: Int] = [:]
+    /// The quota of a tenant not in `tenantQuota`; nil means only the host's capacity limits it.
+    public var defaultTenantQuota: Int?
     public private(set) var members: [Int: Member] = [:]
     public private(set) var inFlight: [FunctionID: Int] = [:]
     public private(set) var inFlightByTenant: [String: Int] = [:]
@@ -51,7 +53,7 @@ public struct PoolLedger: Sendable {
     /// Lambda's is: only a full host makes an invocation wait.
     public func throttle(_ function: FunctionID) -> ThrottleReason? {
         if let limit = reserved[function], inFlight[function, default: 0] >= limit { return .reservedFunctionConcurrency }
-        if let quota = tenantQuota[function.account], inFlightByTenant[function.account, default: 0] >= quota { return .concurrentInvocations }
+        if let quota = tenantQuota[function.account] ?? defaultTenantQuota, inFlightByTenant[function.account, default: 0] >= quota { return .concurrentInvocations }
         return nil
     }
 

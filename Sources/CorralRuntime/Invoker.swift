@@ -36,6 +36,8 @@ public final class Invoker: @unchecked Sendable {
         public var identities: TenantIdentities?
         /// The seccomp profile every function's sandbox loads (the built-in default unless set).
         public var seccomp: SeccompProfile = Invoker.defaultSeccomp
+        /// The aggregate cgroup each new environment of an account is made in (its tenant's; nil: none).
+        public var groups: (@Sendable (String) -> SandboxGroup?)?
         /// The execution role's grants for each new environment (none when nil: tests, benchmarks).
         public var grants: GrantSource?
 
@@ -192,9 +194,10 @@ public final class Invoker: @unchecked Sendable {
     }
 
     /// Every tenant's concurrency quota (invocations at once over all its functions), by account;
-    /// accounts not listed have none beyond the host's capacity. Past it: 429, ConcurrentInvocationLimitExceeded.
-    public func setTenantConcurrencyQuotas(_ quotas: [String: Int]) async {
-        await pool.setTenantQuotas(quotas)
+    /// accounts not listed have `defaultQuota` (nil: none beyond the host's capacity). Past it: 429,
+    /// ConcurrentInvocationLimitExceeded.
+    public func setTenantConcurrencyQuotas(_ quotas: [String: Int], default defaultQuota: Int? = nil) async {
+        await pool.setTenantQuotas(quotas, default: defaultQuota)
     }
 
     /// Reserved concurrency of a function (nil: none).
@@ -240,7 +243,8 @@ public final class Invoker: @unchecked Sendable {
             ?? (configuration.identity, noSlot)
         var released = false
         defer { if !released { release() } }
-        let spec = sandboxSpec(version, command: command, region: configuration.region, initialization: initialization, identity: identity)
+        var spec = sandboxSpec(version, command: command, region: configuration.region, initialization: initialization, identity: identity)
+        spec.group = configuration.groups?(version.account)
         let grants = try configuration.grants?(version) ?? .none
         let log: @Sendable (String) -> Void = { [logs] text in logs.append(account: version.account, function: version.name, text) }
         let environment = try await ExecutionEnvironment.start(spec: spec, grants: grants, launcher: launcher, group: group, logger: logger,

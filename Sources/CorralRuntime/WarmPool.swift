@@ -165,8 +165,9 @@ actor WarmPool {
     }
 
     /// Tenants' concurrency quotas, by account (an account missing has none of its own).
-    func setTenantQuotas(_ quotas: [String: Int]) {
+    func setTenantQuotas(_ quotas: [String: Int], default defaultQuota: Int?) {
         ledger.tenantQuota = quotas
+        ledger.defaultTenantQuota = defaultQuota
     }
 
     /// Keeps `requested` environments of `version` initialized for the configuration `id` (nil removes it).

@@ -59,6 +59,8 @@ struct ServeCommand: AsyncParsableCommand {
         guard Self.parseListen(settings.listen) != nil else { throw ValidationError("listen must be HOST:PORT, e.g. 127.0.0.1:9000, not '\(settings.listen)'") }
         guard settings.account.count == 12, settings.account.allSatisfy(\.isNumber) else { throw ValidationError("account must be 12 digits") }
         guard (0...64).contains(settings.prefill) else { throw ValidationError("prefill must be 0 to 64") }
+        guard settings.capacityPids == 0 || settings.capacityPids >= 1024 else { throw ValidationError("capacityPids must be 0 (1024 per environment, at most half of pid_max) or at least 1024") }
+        guard settings.tenantConcurrency >= 0 else { throw ValidationError("tenantConcurrency must be 0 (three quarters of capacityEnvironments) or more") }
         guard settings.capacityMemoryMB >= 0, settings.capacityEnvironments >= 0 else {
             throw ValidationError("capacityMemoryMB and capacityEnvironments must be 0 (the machine's defaults) or more")
         }

@@ -14,6 +14,8 @@ struct ServerAdministration: Sendable {
     let functions: FunctionStore
     let roles: ExecutionRoles
     let invoker: Invoker
+    /// Gives the warm pool and the tenants' cgroups the quotas as stored now.
+    let applyQuotas: @Sendable () async -> Void
 
     /// Runs `request`'s command and returns its output and exit status. Call from a thread of its own (it
     /// blocks on the database and waits for the changes to be applied), not from a task.
@@ -53,7 +55,7 @@ struct ServerAdministration: Sendable {
                 // its key cache on every key or tenant change, so a revoked key is refused from the next request.
                 break
             case .quotas:
-                await Supervisor.applyTenantQuotas(tenants, invoker)
+                await applyQuotas()
             case let .role(account, name):
                 // New environments compile the role as it is now; warm ones keep the grants they started with.
                 await drain(account: account) { role in role.split(separator: "/").last.map(String.init) == name }

@@ -17,6 +17,11 @@ struct ServerConfiguration: Codable, Equatable {
     var maxLifetimeSeconds = 14400
     var capacityMemoryMB = 0
     var capacityEnvironments = 0
+    /// Tasks all sandboxes together may hold (the cgroup parent's pids.max); 0: 1024 per environment of
+    /// the capacity, at most half the host's pid_max.
+    var capacityPids = 0
+    /// The concurrency quota of a tenant with none of its own; 0: three quarters of capacityEnvironments.
+    var tenantConcurrency = 0
     var queueTimeoutSeconds = 2.0
     var metrics = "api"
     /// Host directories opened to each tenant's execution roles (account id -> absolute directories):
@@ -66,6 +71,8 @@ struct ServerConfiguration: Codable, Equatable {
             case .maxLifetimeSeconds: configuration.maxLifetimeSeconds = try integer()
             case .capacityMemoryMB: configuration.capacityMemoryMB = try integer()
             case .capacityEnvironments: configuration.capacityEnvironments = try integer()
+            case .capacityPids: configuration.capacityPids = try integer()
+            case .tenantConcurrency: configuration.tenantConcurrency = try integer()
             case .queueTimeoutSeconds:
                 guard let seconds = value.float else { throw ConfigurationError(message: "\(path): \(name) must be a number") }
                 configuration.queueTimeoutSeconds = seconds
@@ -81,7 +88,7 @@ struct ServerConfiguration: Codable, Equatable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case listen, data, account, region, prefill, logBytesPerFunction, cgroupParent, idleTimeoutSeconds, maxLifetimeSeconds
-        case capacityMemoryMB, capacityEnvironments, queueTimeoutSeconds, metrics, fsRoots, roleCredentialSeconds, tenantIds
+        case capacityMemoryMB, capacityEnvironments, capacityPids, tenantConcurrency, queueTimeoutSeconds, metrics, fsRoots, roleCredentialSeconds, tenantIds
     }
 
     /// `fsRoots: {"111122223333": [/srv/tenant-a, ...]}`: each root an absolute, normalized path, kept as

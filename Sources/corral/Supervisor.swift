@@ -34,9 +34,19 @@ final class Supervisor {
 
     init(settings: ServerConfiguration, dataDirectory: String, publicURL: String, logger: Logger) throws {
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let machine = CapacityBudget.defaults(physicalMemoryBytes: HostMemory.physicalBytes())
+        let memoryMB = settings.capacityMemoryMB > 0 ? settings.capacityMemoryMB : machine.memoryMB
+        let budget = CapacityBudget(memoryMB: memoryMB, environments: settings.capacityEnvironments > 0 ? settings.capacityEnvironments
+                                        : CapacityBudget.defaultEnvironments(memoryMB: memoryMB))
+        // The kernel's caps over many sandboxes: the parent's (all of them) and each tenant's.
+        let aggregate = AggregateLimits(budget: budget, pidMax: Self.pidMax(),
+                                        defaultTenantConcurrency: settings.tenantConcurrency > 0 ? settings.tenantConcurrency : nil,
+                                        pids: settings.capacityPids > 0 ? settings.capacityPids : nil)
+        self.aggregate = aggregate
         var sandboxConfiguration = SandboxLauncher.Configuration()
         sandboxConfiguration.prefilledPool = settings.prefill
         sandboxConfiguration.cgroupParent = settings.cgroupParent
+        sandboxConfiguration.parentLimits = SandboxGroup(name: settings.cgroupParent, memoryBytes: aggregate.parent.memoryBytes, pids: aggregate.parent.pids)
         launcher = try SandboxLauncher(configuration: sandboxConfiguration)
         let database = try StoreDatabase(path: dataDirectory + "/corral.sqlite")
         let store = FunctionStore(database: database)
@@ -69,13 +79,17 @@ final class Supervisor {
                                    credentialLifetime: TimeInterval(settings.roleCredentialSeconds))
         self.roles = roles
         invokerConfiguration.grants = { version in try roles.grants(for: version) }
-        let machine = CapacityBudget.defaults(physicalMemoryBytes: HostMemory.physicalBytes())
-        let memoryMB = settings.capacityMemoryMB > 0 ? settings.capacityMemoryMB : machine.memoryMB
-        invokerConfiguration.budget = CapacityBudget(memoryMB: memoryMB,
-                                                     environments: settings.capacityEnvironments > 0 ? settings.capacityEnvironments
-                                                         : CapacityBudget.defaultEnvironments(memoryMB: memoryMB))
+        invokerConfiguration.budget = budget
+        let tenantQuotas = self.tenantQuotas
+        invokerConfiguration.groups = { account in
+            let quotas = tenantQuotas.withLock { $0[account] } ?? TenantQuotas()
+            let limits = aggregate.tenant(concurrency: quotas.concurrentExecutions, memorySizeMB: quotas.memorySizeMB)
+            return SandboxGroup.tenant(account, memoryBytes: limits.memoryBytes, pids: limits.pids)
+        }
         invoker = Invoker(configuration: invokerConfiguration, launcher: launcher, catalog: catalog, logs: logs, logger: logger, metrics: metrics)
-        administration = ServerAdministration(dataDirectory: dataDirectory, tenants: tenants, functions: store, roles: roles, invoker: invoker)
+        let (quotaCache, aggregateLimits, tenantStore0, invoker0) = (tenantQuotas, aggregate, tenants, invoker)
+        administration = ServerAdministration(dataDirectory: dataDirectory, tenants: tenants, functions: store, roles: roles, invoker: invoker,
+                                              applyQuotas: { await Supervisor.applyTenantQuotas(tenantStore0, invoker0, quotaCache, aggregateLimits) })
         reaper = invoker.startReaper(interval: min(2, max(0.25, Double(settings.idleTimeoutSeconds) / 4)))
         let catalog = self.catalog
         let tenantStore = tenants
@@ -112,30 +126,47 @@ final class Supervisor {
     /// Applies the stored reserved and provisioned concurrency to the warm pool.
     func restore() async throws {
         try await service.restoreConcurrency()
-        let tenants = self.tenants, invoker = self.invoker
-        await Self.applyTenantQuotas(tenants, invoker)
-        quotaRefresh = Self.refreshTenantQuotas(tenants, invoker, every: TenantStore.keyCacheSeconds)
+        let tenants = self.tenants, invoker = self.invoker, quotas = self.tenantQuotas, aggregate = self.aggregate
+        await Self.applyTenantQuotas(tenants, invoker, quotas, aggregate)
+        quotaRefresh = Self.refreshTenantQuotas(tenants, invoker, quotas, aggregate, every: TenantStore.keyCacheSeconds)
     }
 
     /// applyTenantQuotas every `seconds`, until cancelled.
-    static func refreshTenantQuotas(_ tenants: TenantStore, _ invoker: Invoker, every seconds: Double) -> Task<Void, Never> {
+    static func refreshTenantQuotas(_ tenants: TenantStore, _ invoker: Invoker, _ cache: LockedQuotas, _ aggregate: AggregateLimits,
+                                    every seconds: Double) -> Task<Void, Never> {
         Task {
             while !Task.isCancelled {
                 try? await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
-                await applyTenantQuotas(tenants, invoker)
+                await applyTenantQuotas(tenants, invoker, cache, aggregate)
             }
         }
     }
 
-    /// Gives the warm pool every tenant's concurrency quota, as stored now (`corral admin tenant quota`
-    /// through DATA/admin.sock applies it at once; a change made on the database by another process is
-    /// followed within TenantStore.keyCacheSeconds).
-    static func applyTenantQuotas(_ tenants: TenantStore, _ invoker: Invoker) async {
+    /// Gives the warm pool every tenant's concurrency quota (the default for tenants with none), and the
+    /// tenants' cgroups their quotas, as stored now (`corral admin tenant quota` through DATA/admin.sock
+    /// applies it at once; a change made on the database by another process is followed within
+    /// TenantStore.keyCacheSeconds).
+    static func applyTenantQuotas(_ tenants: TenantStore, _ invoker: Invoker, _ cache: LockedQuotas, _ aggregate: AggregateLimits) async {
         guard let all = try? tenants.tenants() else { return }
         var quotas: [String: Int] = [:]
         for tenant in all { if let limit = tenant.quotas.concurrentExecutions { quotas[tenant.account] = limit } }
-        await invoker.setTenantConcurrencyQuotas(quotas)
+        cache.withLock { $0 = Dictionary(all.map { ($0.account, $0.quotas) }, uniquingKeysWith: { a, _ in a }) }
+        await invoker.setTenantConcurrencyQuotas(quotas, default: aggregate.defaultTenantConcurrency)
     }
+
+    /// The host's pid_max (32768 when it cannot be read: the kernel's default).
+    static func pidMax() -> Int {
+        (try? String(contentsOfFile: "/proc/sys/kernel/pid_max", encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 32768
+    }
+
+    /// Each tenant's quotas as last read, for its cgroup's limits.
+    final class LockedQuotas: @unchecked Sendable {
+        private let lock = NSLock()
+        private var values: [String: TenantQuotas] = [:]
+        func withLock<T>(_ body: (inout [String: TenantQuotas]) -> T) -> T { lock.withLock { body(&values) } }
+    }
+    let tenantQuotas = LockedQuotas()
+    let aggregate: AggregateLimits
 
     private var quotaRefresh: Task<Void, Never>?
 

