@@ -603,9 +603,21 @@ import Testing
         _ = try Self.run([Self.binary, "admin", "tenant", "quota", "acme", "--functions", "2", "--code-storage", "10"] + data)
         let third = try cli(acme, ["deploy", code, "--name", "third", "--runtime", "python3.11", "--handler", "app.handler"])
         #expect(third.status == 1 && third.errors.contains("quota of 2 functions"), "\(third)")
-        let storage = try cli(acme, ["deploy", code, "--name", "big", "--runtime", "python3.11", "--handler", "app.handler", "--memory", "256", "--env", "CHANGED=1"])
+        // New code over the quota is refused before anything of it is written: DATA/code holds exactly what
+        // it held (no package, no staging file).
+        let newCode = directory + "-code-new"
+        defer { try? FileManager.default.removeItem(atPath: newCode) }
+        try FileManager.default.createDirectory(atPath: newCode, withIntermediateDirectories: true)
+        try "def handler(event, context):\n    return '\(UUID().uuidString)'\n".write(toFile: newCode + "/app.py", atomically: true, encoding: .utf8)
+        func stored() -> Set<String> { Set(FileManager.default.enumerator(atPath: directory + "/code")?.allObjects.compactMap { $0 as? String } ?? []) }
+        let before = stored()
+        let storage = try cli(acme, ["deploy", newCode, "--name", "big", "--runtime", "python3.11", "--handler", "app.handler", "--memory", "256"])
         #expect(storage.status == 1 && storage.errors.contains("CodeStorageExceededException"), "\(storage)")
+        #expect(stored() == before, "DATA/code changed: \(stored().symmetricDifference(before).sorted())")
         _ = try Self.run([Self.binary, "admin", "tenant", "quota", "acme", "--functions", "1000", "--code-storage", "1000000000"] + data)
+        // Oracle: within the quota the same code is stored, and the listing shows it.
+        #expect(try cli(acme, ["deploy", newCode, "--name", "big", "--runtime", "python3.11", "--handler", "app.handler", "--memory", "256"]).status == 0)
+        #expect(stored().count > before.count)
 
         // Revoked, the key is refused (the running server took the command on DATA/admin.sock and applied it at once).
         let keyID = try #require(ciKey["accessKeyId"] as? String)

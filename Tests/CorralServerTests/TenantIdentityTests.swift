@@ -147,10 +147,15 @@ extension ServerTests {
         #expect(Self.owner(alpha + "/id-setuid").map { [$0.uid, $0.mode & 0o4000] } == [alphaID, 0o4000], "the function made a set-uid file")
         let planted = try Self.runAs(uid: 65_534, gid: alphaID, [alpha + "/id-setuid", "-u"])
         #expect(planted.output.trimmingCharacters(in: .whitespacesAndNewlines) == "65534", "\(planted)")
-        // Oracle: the same file on a mount that honours set-uid does give alpha's id.
+        // Oracle: the same file on a mount that honours set-uid (a tmpfs of the test's own, mounted without
+        // nosuid) does give alpha's id.
         let oracle = "/var/tmp/corral-ids-oracle-\(UUID().uuidString.prefix(8))"
-        defer { try? FileManager.default.removeItem(atPath: oracle) }
         try FileManager.default.createDirectory(atPath: oracle, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o755])
+        try #require(mount("tmpfs", oracle, "tmpfs", 0, "mode=0755,size=16m") == 0, "mounting the oracle's tmpfs: errno \(errno)")
+        defer {
+            umount2(oracle, Int32(MNT_DETACH))
+            try? FileManager.default.removeItem(atPath: oracle)
+        }
         #expect(try Self.run(["/bin/cp", "-p", alpha + "/id-setuid", oracle + "/id-setuid"]).status == 0)
         let honoured = try Self.runAs(uid: 65_534, gid: 65_534, [oracle + "/id-setuid", "-u"])
         #expect(honoured.output.trimmingCharacters(in: .whitespacesAndNewlines) == "\(alphaID)", "\(honoured)")
