@@ -17,33 +17,22 @@ struct CgroupV1: CgroupBackend {
     /// removes the directories it created.
     static func create(host: CgroupHost, parent: String, name: String, kernel: any CgroupKernel,
                        transaction: inout DirectoryTransaction) throws(SystemError) -> CgroupV1 {
-        var paths: [String: String] = [:]
-        var directories: [String] = []
-        for (hierarchy, controllers) in distinctHierarchies(host: host) {
-            var parentPath = hierarchy
-            for component in parent.split(separator: "/") {
-                parentPath += "/" + component
-                try transaction.makeDirectory(parentPath, existOK: true)
-            }
-            let path = parentPath + "/" + name
-            try transaction.makeDirectory(path, existOK: false)
-            for controller in controllers { paths[controller] = path }
-            directories.append(path)
-        }
-        return CgroupV1(kernel: kernel, paths: paths, directories: directories)
+        try makeGroup(host: host, path: parent + "/" + name, kernel: kernel, transaction: &transaction, new: true)
     }
 
-    /// The group `path` ("a" or "a/b") in every hierarchy, each component made where missing: an
-    /// aggregate group whose limits cap every group beneath it.
+    /// The group `path` ("a" or "a/b") in every hierarchy, each component made where missing (the last
+    /// one made new when `new`, failing with EEXIST otherwise): a sandbox's group, or an aggregate group
+    /// whose limits cap every group beneath it.
     static func makeGroup(host: CgroupHost, path: String, kernel: any CgroupKernel,
-                          transaction: inout DirectoryTransaction) throws(SystemError) -> CgroupV1 {
+                          transaction: inout DirectoryTransaction, new: Bool = false) throws(SystemError) -> CgroupV1 {
         var paths: [String: String] = [:]
         var directories: [String] = []
+        let components = path.split(separator: "/")
         for (hierarchy, controllers) in distinctHierarchies(host: host) {
             var directory = hierarchy
-            for component in path.split(separator: "/") {
+            for (index, component) in components.enumerated() {
                 directory += "/" + component
-                try transaction.makeDirectory(directory, existOK: true)
+                try transaction.makeDirectory(directory, existOK: !(new && index == components.count - 1))
             }
             for controller in controllers { paths[controller] = directory }
             directories.append(directory)
