@@ -58,12 +58,12 @@ test-privileged: build
 	$(SUDO) env CI="$$CI" $(SWIFT) test --skip-build --filter CorralPrivilegedTests
 
 ## test-cgroup2: the privileged sandbox tests again, inside a throwaway VM whose cgroups are pure v2
-test-cgroup2: pydeps
+test-cgroup2:
 	@if [ ! -x "$(VM_RUN)" ]; then \
 	  if [ "$$CI" = true ]; then echo "test-cgroup2: $(VM_RUN) is missing" >&2; exit 1; fi; \
 	  echo "test-cgroup2: skipped: $(VM_RUN) is not here (set VM_RUN=path/to/linux-vm-run)"; exit 0; fi; \
 	test -x $(TEST_BUNDLE) || $(SWIFT) build --build-tests; \
-	$(SUDO) ./scripts/run-in-vm.sh "$(VM_RUN)" v2 $(TEST_BUNDLE) $(PYCLIENTS)/bin/python
+	$(SUDO) ./scripts/run-in-vm.sh "$(VM_RUN)" v2 $(TEST_BUNDLE)
 
 ## release: the optimized binary to deploy and to measure, .build/release/corral, with the Swift runtime
 ## linked in: no /opt/swift libraries needed where it runs, and each sandbox's clone copies far fewer
