@@ -11,12 +11,19 @@ public typealias Authenticate = @Sendable (inout Request) async throws -> Caller
 /// SigV4 verification of API requests against the tenants' access keys, with AWS's errors: 403
 /// MissingAuthenticationTokenException (no Authorization), UnrecognizedClientException (an unknown or
 /// revoked key), InvalidSignatureException (a malformed header, a wrong signature, a clock skew past 15
-/// minutes). The key is looked up before the body is read: an unknown caller cannot make the server
-/// buffer a large body.
+/// minutes, or a credential scope for another region or service). The key is looked up before the body is
+/// read: an unknown caller cannot make the server buffer a large body.
+///
+/// The scope must name the server's own region and the operation's signing name, exactly: a key signs for
+/// this server or for nothing. The caller's region is always the server's, so no part of a request's
+/// signature reaches an ARN, a policy decision or the audit log.
 public struct Authenticator: Sendable {
     /// An active key's record and secret, or nil.
     public typealias KeyLookup = @Sendable (String) throws -> (key: AccessKey, secret: String)?
     let lookup: KeyLookup
+    /// The server's region and the service's signing name ("lambda"), which every scope must carry.
+    let region: String
+    let service: String
     /// Execution roles' short-lived credentials (`ASIA...` ids), checked before stored keys.
     let sessions: SessionCredentials?
     let now: @Sendable () -> Date
@@ -25,9 +32,11 @@ public struct Authenticator: Sendable {
     /// Keys' identity policies, parsed once per text.
     let policies = PolicyCache()
 
-    public init(bodyLimit: Int = LambdaRoutes.controlBodyLimit, sessions: SessionCredentials? = nil, now: @escaping @Sendable () -> Date = { Date() },
-                lookup: @escaping KeyLookup) {
+    public init(region: String = "us-east-1", service: String = "lambda", bodyLimit: Int = LambdaRoutes.controlBodyLimit,
+                sessions: SessionCredentials? = nil, now: @escaping @Sendable () -> Date = { Date() }, lookup: @escaping KeyLookup) {
         self.lookup = lookup
+        self.region = region
+        self.service = service
         self.sessions = sessions
         self.now = now
         self.bodyLimit = bodyLimit
@@ -42,6 +51,9 @@ public struct Authenticator: Sendable {
             guard case let .malformed(message) = error else { throw Self.invalidSignature("Authorization header is not AWS4-HMAC-SHA256") }
             throw Self.invalidSignature(message)
         }
+        // AWS's own answers to a scope for another region or service (403 InvalidSignatureException).
+        guard parsed.region == region else { throw Self.invalidSignature("Credential should be scoped to a valid region, not '\(parsed.region)'.") }
+        guard parsed.service == service else { throw Self.invalidSignature("Credential should be scoped to correct service: '\(service)'.") }
         let keyID = parsed.accessKeyID
         let secret: String
         let makeCaller: (_ region: String) -> Caller
@@ -65,8 +77,8 @@ public struct Authenticator: Sendable {
         let body = try await request.collectBody(upTo: bodyLimit)
         let signed = Self.signatureRequest(request, body: Array(body.readableBytesView))
         do {
-            let signer = try SigV4.verify(signed, authorization: parsed, now: now()) { id in id == keyID ? secret : nil }
-            return makeCaller(signer.region)
+            _ = try SigV4.verify(signed, authorization: parsed, now: now()) { id in id == keyID ? secret : nil }
+            return makeCaller(region)
         } catch {
             switch error {
             case .missingAuthentication: throw Self.missingToken

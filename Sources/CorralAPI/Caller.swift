@@ -1,8 +1,8 @@
 import CorralPolicy
 
 /// Who is calling, once the request's signature is verified: the account whose functions the request
-/// sees, the principal it acts as, its identity policy, and the region ARNs are written with (the SigV4
-/// scope's).
+/// sees, the principal it acts as, its identity policy, and the region ARNs are written with (the
+/// server's: the Authenticator refuses a scope for any other).
 public struct Caller: Equatable, Sendable {
     public var account: String
     public var region: String

@@ -65,7 +65,7 @@ public enum SigV4 {
         guard parsed.date == String(amzDate.prefix(8)) else {
             throw .malformed("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '\(parsed.date)' != '\(amzDate.prefix(8))'")
         }
-        guard parsed.service == service else { throw .malformed("Credential should be scoped to correct service: '\(service)'") }
+        guard parsed.service == service else { throw .malformed("Credential should be scoped to correct service: '\(service)'.") }
         if signedAt < now.addingTimeInterval(-allowedSkew) {
             throw .skewed("Signature expired: \(amzDate) is now earlier than \(format(now.addingTimeInterval(-allowedSkew))) (\(format(now)) - 15 min.)")
         }

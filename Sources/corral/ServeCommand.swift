@@ -39,7 +39,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The 12-digit account id of the admin tenant made on the first start (default 000000000000).")
     var account: String?
 
-    @Option(help: "Region used in ARNs when a request does not sign with one (default us-east-1).")
+    @Option(help: "The server's region (default us-east-1): every ARN names it, and requests must be signed for it (clients set AWS_REGION or AWS_DEFAULT_REGION to it).")
     var region: String?
 
     @Option(help: "Network namespaces and cgroups kept ready ahead of cold starts (default 4).")

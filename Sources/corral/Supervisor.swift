@@ -98,7 +98,7 @@ final class Supervisor {
                                 availableRuntimes: { catalog.identifiers })
         router = Router(context: CorralRequestContext.self)
         let tenants = self.tenants
-        let authenticator = Authenticator(sessions: sessions) { id in try tenants.activeKey(id) }
+        let authenticator = Authenticator(region: settings.region, sessions: sessions) { id in try tenants.activeKey(id) }
         let authenticate: Authenticate = { request in try await authenticator.authenticate(&request) }
         let authorizer = Authorizer(audit: AuditLog(path: dataDirectory + "/" + AdminCommand.auditFileName))
         LambdaRoutes(service: service, logs: logs, authorizer: authorizer, authenticate: authenticate).register(on: router, logger: logger)

@@ -76,15 +76,15 @@ import Testing
         Array(APIFixture.createBody(name: name, zip: try APIFixture.zip(["app.py": "def handler(e, c):\n    return 1\n"])).readableBytesView)
     }
 
-    @Test("a signed request acts as the key's tenant, in the scope's region; another tenant never sees the function")
+    @Test("a signed request acts as the key's tenant, in the server's region; another tenant never sees the function")
     func signedRequestsActAsTheirTenant() async throws {
         let fixture = try Fixture()
         try await fixture.application().test(.router) { client in
             let body = try Self.createBody("mine")
-            try await client.execute(uri: "/2015-03-31/functions", method: .post, headers: Self.signed(.post, "/2015-03-31/functions", body: body, as: fixture.alice, region: "eu-west-1"),
+            try await client.execute(uri: "/2015-03-31/functions", method: .post, headers: Self.signed(.post, "/2015-03-31/functions", body: body, as: fixture.alice),
                                      body: ByteBuffer(bytes: body)) { response in
                 #expect(response.status == .created, "\(String(buffer: response.body))")
-                #expect(response.json["FunctionArn"] as? String == "arn:aws:lambda:eu-west-1:111111111111:function:mine")
+                #expect(response.json["FunctionArn"] as? String == "arn:aws:lambda:us-east-1:111111111111:function:mine")
             }
             try await client.execute(uri: "/2015-03-31/functions", method: .get, headers: Self.signed(.get, "/2015-03-31/functions", as: fixture.alice)) { response in
                 #expect((response.json["Functions"] as? [[String: Any]])?.count == 1)
@@ -93,7 +93,7 @@ import Testing
             try await client.execute(uri: "/2015-03-31/functions/mine", method: .get, headers: Self.signed(.get, "/2015-03-31/functions/mine", as: fixture.bob)) { response in
                 #expect(response.status == .notFound && response.errorType == "ResourceNotFoundException")
             }
-            let arnPath = "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aeu-west-1%3A111111111111%3Afunction%3Amine"
+            let arnPath = "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A111111111111%3Afunction%3Amine"
             try await client.execute(uri: arnPath, method: .get, headers: Self.signed(.get, arnPath, as: fixture.bob)) { response in
                 #expect(response.status == .notFound, "another account's ARN is not a way in")
             }
@@ -101,6 +101,59 @@ import Testing
                 #expect((response.json["Functions"] as? [[String: Any]])?.isEmpty == true)
             }
         }
+    }
+
+    /// Scopes a key could sign with to bend the ARNs it is judged by: another region (a Deny on us-east-1
+    /// ARNs dodged), a region carrying ARN text, another service. Each gets AWS's 403 before anything
+    /// runs, and the audit log never sees the forged text.
+    static let forgedScopes: [(region: String, service: String, message: String)] = [
+        ("eu-west-1", "lambda", "Credential should be scoped to a valid region, not 'eu-west-1'."),
+        ("us-east-1:111111111111:function:public-x", "lambda", "Credential should be scoped to a valid region, not 'us-east-1:111111111111:function:public-x'."),
+        ("US-EAST-1", "lambda", "Credential should be scoped to a valid region, not 'US-EAST-1'."),
+        ("us-east-1", "s3", "Credential should be scoped to correct service: 'lambda'."),
+        ("us-east-1", "execute-api", "Credential should be scoped to correct service: 'lambda'."),
+    ]
+
+    @Test("a credential scope for another region or service is refused in AWS's shape; the ARNs judged and audited are the server's")
+    func forgedScopesAreRefused() async throws {
+        let fixture = try Fixture()
+        let policy = #"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "lambda:*", "Resource": "arn:aws:lambda:us-east-1:111111111111:function:public-*"}]}"#
+        let user = SigV4.Credentials(accessKeyID: AccessKeyGenerator.keyID(), secretAccessKey: AccessKeyGenerator.secret())
+        _ = try fixture.tenants.createKey(account: "111111111111", user: "public", policy: policy, id: user.accessKeyID, secret: user.secretAccessKey)
+        try await fixture.application().test(.router) { client in
+            for name in ["public-a", "secret"] {
+                let body = try Self.createBody(name)
+                try await client.execute(uri: "/2015-03-31/functions", method: .post, headers: Self.signed(.post, "/2015-03-31/functions", body: body, as: fixture.alice),
+                                         body: ByteBuffer(bytes: body)) { response in #expect(response.status == .created) }
+            }
+            for forged in Self.forgedScopes {
+                for (method, path) in [(HTTPRequest.Method.get, "/2015-03-31/functions/secret"), (.delete, "/2015-03-31/functions/secret"), (.get, "/2015-03-31/functions/public-a")] {
+                    var headers = Self.signed(method, path, as: user, region: forged.region)
+                    if forged.service != "lambda", let authorization = headers[.authorization] {
+                        headers[.authorization] = authorization.replacingOccurrences(of: "/lambda/aws4_request", with: "/\(forged.service)/aws4_request")
+                    }
+                    try await client.execute(uri: path, method: method, headers: headers) { response in
+                        #expect(response.status == .forbidden && response.errorType == "InvalidSignatureException", "\(forged) \(method) \(path): \(response.json)")
+                        #expect(response.json["message"] as? String == forged.message, "\(response.json)")
+                    }
+                }
+            }
+            // Oracle: the same key signed for the server's scope reaches public-a, is denied secret, and
+            // secret is still there (no forged delete went through).
+            try await client.execute(uri: "/2015-03-31/functions/public-a", method: .get, headers: Self.signed(.get, "/2015-03-31/functions/public-a", as: user)) { response in
+                #expect(response.status == .ok)
+                #expect((response.json["Configuration"] as? [String: Any])?["FunctionArn"] as? String == "arn:aws:lambda:us-east-1:111111111111:function:public-a")
+            }
+            try await client.execute(uri: "/2015-03-31/functions/secret", method: .get, headers: Self.signed(.get, "/2015-03-31/functions/secret", as: user)) { response in
+                #expect(response.status == .forbidden && response.errorType == "AccessDeniedException")
+            }
+            try await client.execute(uri: "/2015-03-31/functions/secret", method: .get, headers: Self.signed(.get, "/2015-03-31/functions/secret", as: fixture.alice)) { response in
+                #expect(response.status == .ok)
+            }
+        }
+        let audit = (try? String(contentsOfFile: fixture.auditPath, encoding: .utf8)) ?? ""
+        #expect(!audit.contains("eu-west-1") && !audit.contains("public-x") && !audit.contains("US-EAST-1"), "the audit log saw a forged scope")
+        #expect(audit.contains("arn:aws:lambda:us-east-1:111111111111:function:secret"), "the oracle's decisions are audited with the server's ARN")
     }
 
     @Test("no signature, an unknown or revoked key, a wrong secret, a changed body or hash, a stale date: 403 in AWS's shapes")
