@@ -25,27 +25,42 @@ public final class RuntimeSession: @unchecked Sendable {
 
     // MARK: The runtime's side (HTTP handlers)
 
+    /// What `next` does with its request, decided under the lock in the same step that changes the state:
+    /// a responder is answered by exactly one party, whoever took it out of the state.
+    private enum NextAction {
+        case deliver(Invocation)
+        /// The environment has ended: answer nil now.
+        case refuse
+        /// Parked; `end` or `invoke` answers it. A responder it replaced is answered nil now (a runtime
+        /// asking twice at once keeps only its latest request).
+        case park(replaced: NextResponder?)
+    }
+
     /// GET invocation/next: answered now if an invocation is queued, else when one comes.
     public func next(_ respond: @escaping NextResponder) {
         var ready: [CheckedContinuation<InvocationOutcome?, Never>] = []
-        var deliver: Invocation?
-        lock.withLock {
+        let action: NextAction = lock.withLock {
             if !initialized {
                 initialized = true
                 ready = readyWaiters
                 readyWaiters = []
             }
-            if ended != nil { return }
+            if ended != nil { return .refuse }
             if let invocation = queued {
                 queued = nil
                 inFlight = invocation
-                deliver = invocation
-            } else {
-                parkedNext = respond
+                return .deliver(invocation)
             }
+            let replaced = parkedNext
+            parkedNext = respond
+            return .park(replaced: replaced)
         }
         for waiter in ready { waiter.resume(returning: nil) }
-        if let deliver { respond(deliver) } else if lock.withLock({ ended != nil }) { respond(nil) }
+        switch action {
+        case let .deliver(invocation): respond(invocation)
+        case .refuse: respond(nil)
+        case let .park(replaced): replaced?(nil)
+        }
     }
 
     /// POST invocation/{id}/response or /error.
