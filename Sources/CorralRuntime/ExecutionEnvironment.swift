@@ -215,6 +215,8 @@ final class ExecutionEnvironment: @unchecked Sendable {
     }
     private var expectedMarker: [UInt8]?
     private let markerArrived = DispatchSemaphore(value: 0)
+    /// Entered while the exit watcher runs (it reaps the sandbox and removes its cgroup).
+    private let watching = DispatchGroup()
 
     private func capture(_ bytes: [UInt8]) {
         lock.withLock {
@@ -235,7 +237,10 @@ final class ExecutionEnvironment: @unchecked Sendable {
         let process = self.process
         let session = self.session
         let syncWriter = self.syncWriter
+        let watching = self.watching
+        watching.enter()
         let thread = Thread { [weak self] in
+            defer { watching.leave() }
             let report = process.waitForExit()
             if let self { self.lock.withLock { self.finalPeakBytes = report.maxMemoryBytes } }
             syncWriter.close() // the reader sees EOF (and ends) once the sandbox's copies are gone too
@@ -280,11 +285,18 @@ final class ExecutionEnvironment: @unchecked Sendable {
 
     /// Kills the sandbox and closes the listener. Returns at once: the kill (which waits for the processes
     /// to go) runs on the reaper queue, never on the caller's thread, which may be the pool's actor or a
-    /// Swift concurrency thread. `ExecutionEnvironment.reaped()` waits for every kill so far.
+    /// Swift concurrency thread. `ExecutionEnvironment.reaped()` waits for every kill so far, and for the
+    /// exit watcher that then removes the sandbox's cgroup (a server that stops leaves none behind).
     func destroy(because outcome: InvocationOutcome = .exited(status: 137, oomKilled: false)) {
         session.end(outcome)
         let process = self.process
-        Self.reaper.async(group: Self.reaping) { process.kill() }
+        let watching = self.watching
+        Self.reaper.async(group: Self.reaping) {
+            process.kill()
+            // The watcher's waitForExit returns soon after the kill (it stops relaying 2 s after the exit
+            // at the latest); the bound only keeps a wedged watcher from holding the server's stop forever.
+            _ = watching.wait(timeout: .now() + .seconds(10))
+        }
         listener.close(promise: nil)
         grantedListeners?.close()
     }
