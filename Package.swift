@@ -113,7 +113,7 @@ let package = Package(
             "CorralRuntime", "CorralSandbox", "CorralStore", "CorralFunctions", "CorralPool", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "CorralAPITests", dependencies: [
-            "CorralAPI", "CorralStore", "CorralCode", "CorralAuth",
+            "CorralAPI", "CorralStore", "CorralCode", "CorralAuth", "CorralEgress", "CorralPolicy",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),

@@ -2,7 +2,8 @@
 /// function's execution role, as "HOST:PORT" patterns (see `EgressPattern` for the syntax and how hosts are
 /// compared). A destination is allowed when any pattern matches it; an empty allowlist allows nothing.
 ///
-/// Build it once when an environment starts; checking a destination does no I/O.
+/// Build it once when an environment starts; checking a destination does no I/O beyond reading the host's
+/// interface addresses at most every 2 s (`HostInterfaces`).
 public struct EgressAllowlist: Hashable, Sendable {
     /// The patterns, in the order given.
     public let patterns: [EgressPattern]
@@ -34,8 +35,11 @@ public struct EgressAllowlist: Hashable, Sendable {
         return allows(host, port: port)
     }
 
-    /// Whether a sandbox may connect to an already parsed `host`:`port`.
+    /// Whether a sandbox may connect to an already parsed `host`:`port`. An unspecified address (0.0.0.0/8,
+    /// ::) never is; an internal one (`InternalAddresses`) only through a pattern naming it exactly.
     public func allows(_ host: EgressHost, port: Int) -> Bool {
-        patterns.contains { $0.matches(host, port: port) }
+        guard !InternalAddresses.isUnspecified(host) else { return false }
+        let isInternal = InternalAddresses.contains(host)
+        return patterns.contains { $0.matches(host, port: port, isInternal: isInternal) }
     }
 }

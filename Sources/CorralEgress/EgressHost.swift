@@ -8,7 +8,9 @@ import NIOCore
 /// - a name whose last label is all digits or `0x`-hex is refused: getaddrinfo would read `127.1`,
 ///   `2130706433` or `0x7f.1` as an IPv4 address, which a name pattern must not let through;
 /// - IPv4 only in canonical dotted-quad form (`127.0.0.1`, not `127.000.0.1`);
-/// - IPv6 with or without brackets, kept in its canonical (RFC 5952) text form; no zone (`%eth0`).
+/// - IPv6 with or without brackets, kept in its canonical (RFC 5952) text form; no zone (`%eth0`);
+/// - an IPv6 address that carries an IPv4 one (`::ffff:127.0.0.1`, `::ffff:7f00:1`, `::127.0.0.1`) is that
+///   IPv4 address, so every rule and pattern for it applies whatever the spelling.
 public enum EgressHost: Hashable, Sendable, CustomStringConvertible {
     case name(String)
     case ipv4(String)
@@ -27,7 +29,13 @@ public enum EgressHost: Hashable, Sendable, CustomStringConvertible {
         if text.contains(":") {
             // A zone ("%eth0") names an interface of the host, not a destination.
             guard !text.contains("%"), let canonical = Self.canonicalIPAddress(text, ipv6: true) else { return nil }
-            self = .ipv6(canonical)
+            // ::ffff:a.b.c.d (and ::a.b.c.d) is a.b.c.d to connect: it is checked as that address.
+            if let address = try? SocketAddress(ipAddress: canonical, port: 0),
+               let bytes = InternalAddresses.canonicalBytes(address), bytes.count == 4 {
+                self = .ipv4(bytes.map(String.init).joined(separator: "."))
+            } else {
+                self = .ipv6(canonical)
+            }
         } else if let canonical = Self.canonicalIPAddress(text, ipv6: false) {
             // inet_pton already refuses most odd forms; the comparison refuses whatever it let through.
             guard canonical == text else { return nil }

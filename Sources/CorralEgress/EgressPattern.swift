@@ -3,12 +3,17 @@
 ///
 /// The host's characters decide what kind of host the pattern can match, so a wildcard never reaches across
 /// kinds:
-/// - only wildcards and dots (`*`, `*.*`): any host, name or address (an IPv6 address without brackets);
+/// - only wildcards and dots (`*`, `*.*`): any host name (never an address: grant addresses by address);
 /// - digits, dots and wildcards (`127.0.0.*`): IPv4 literals only, so `127.0.0.*` does not match the name
 ///   `127.0.0.1.example.com`, whose address DNS decides;
 /// - in brackets (`[::1]`, `[2001:db8::*]`): IPv6 literals only, matched against their canonical text form
 ///   (RFC 5952: lowercase, longest zero run as `::`);
 /// - anything else (`*.example.com`, `LOCALHOST`): names only, compared case-insensitively, as written.
+///
+/// An internal address (`InternalAddresses`: loopback, link-local, the metadata service, the host's own
+/// interfaces) is matched only by a pattern that names it and its port exactly, with no wildcard: `*`,
+/// `127.0.0.*`, `[fe80::*]` or `127.0.0.1:*` never reach the host's own services. The unspecified addresses
+/// (0.0.0.0/8, ::) are matched by no pattern at all.
 ///
 /// A host name is matched by name, before any resolution: the proxy then resolves it on the host, so DNS
 /// answers decide which address a granted name reaches (see `EgressProxy`).
@@ -37,8 +42,15 @@ public struct EgressPattern: Hashable, Sendable, CustomStringConvertible {
             guard rest.hasPrefix(":") else { throw fail("expected \":PORT\" after \"]\" (write \"*\" for any port)") }
             portText = rest.dropFirst()
             guard !hostText.isEmpty else { throw fail("empty host") }
-            kind = .ipv6
-            host = try Self.ipv6Host(hostText, fail)
+            let bytes = try Self.ipv6Host(hostText, fail)
+            // An exact address that carries an IPv4 one (::ffff:127.0.0.1) is that IPv4 address, as in EgressHost.
+            if case let .ipv4(v4)? = EgressHost("[" + String(decoding: bytes, as: UTF8.self) + "]") {
+                kind = .ipv4
+                host = Array(v4.utf8)
+            } else {
+                kind = .ipv6
+                host = bytes
+            }
         } else {
             guard let colon = text.lastIndex(of: ":") else {
                 throw fail("missing \":PORT\" (write \"HOST:*\" for any port)")
@@ -50,18 +62,34 @@ public struct EgressPattern: Hashable, Sendable, CustomStringConvertible {
             (kind, host) = try Self.host(hostText, fail)
         }
         port = try Self.port(portText, fail)
+        if !host.contains(where: Self.isWildcard), kind == .ipv4 || kind == .ipv6,
+           let literal = EgressHost(kind == .ipv6 ? "[" + String(decoding: host, as: UTF8.self) + "]" : String(decoding: host, as: UTF8.self)),
+           InternalAddresses.isUnspecified(literal) {
+            throw fail("\(literal) is the unspecified address, which is no destination (to reach the host's loopback, grant 127.0.0.1 or [::1])")
+        }
         self.text = text
     }
 
     /// Whether this pattern grants `host`:`port`.
     public func matches(_ host: EgressHost, port: Int) -> Bool {
+        matches(host, port: port, isInternal: InternalAddresses.contains(host))
+    }
+
+    /// `matches`, given whether `host` is an internal address (computed once for a whole allowlist).
+    func matches(_ host: EgressHost, port: Int, isInternal: Bool) -> Bool {
         guard (1...65535).contains(port) else { return false }
         switch (kind, host) {
-        case (.any, _), (.name, .name), (.ipv4, .ipv4), (.ipv6, .ipv6): break
+        case (.any, .name), (.name, .name), (.ipv4, .ipv4), (.ipv6, .ipv6): break
         default: return false
+        }
+        if isInternal {
+            return isExact && self.host == Array(host.address.utf8) && self.port == Array(String(port).utf8)
         }
         return Self.glob(self.host, matches: Array(host.address.utf8)) && Self.glob(self.port, matches: Array(String(port).utf8))
     }
+
+    /// No wildcard in the host or the port.
+    var isExact: Bool { !host.contains(where: Self.isWildcard) && !port.contains(where: Self.isWildcard) }
 
     public var description: String { text }
 

@@ -2,8 +2,8 @@ import Glibc
 import NIOCore
 
 /// Name resolution for the proxy, with one rule a host-name grant cannot get around: a name never reaches
-/// the supervisor's own host (loopback: 127.0.0.0/8, ::1) or link-local addresses (169.254.0.0/16, where
-/// clouds serve instance metadata, and fe80::/10), nor the unspecified address, whatever DNS answers. The
+/// an internal address (`InternalAddresses`: loopback, unspecified, link-local, the metadata service, the
+/// host's own interfaces), whatever DNS answers. The
 /// proxy connects from the supervisor's network namespace, so without this a name whose DNS the tenant
 /// controls could point at the host's own services. A grant that names such an address literally
 /// (`127.0.0.1:8080`) still reaches it: that is the operator's or tenant's explicit choice.
@@ -13,7 +13,7 @@ enum HostResolution {
         let name: String
         let addresses: [String]
         var description: String {
-            "\(name) resolves only to \(addresses.joined(separator: ", ")) (loopback or link-local), which a host-name grant never reaches; grant the address itself"
+            "\(name) resolves only to \(addresses.joined(separator: ", ")) (loopback, link-local, metadata or this host's own), which a host-name grant never reaches; grant the address itself"
         }
     }
 
@@ -56,27 +56,8 @@ enum HostResolution {
         return reachable
     }
 
-    /// Loopback, link-local or unspecified (IPv4-mapped IPv6 forms included).
+    /// Whether a host-name grant must not connect to `address` (see `InternalAddresses`).
     static func isInternal(_ address: SocketAddress) -> Bool {
-        switch address {
-        case let .v4(v4):
-            return isInternalIPv4(UInt32(bigEndian: v4.address.sin_addr.s_addr))
-        case let .v6(v6):
-            let bytes = withUnsafeBytes(of: v6.address.sin6_addr) { Array($0) }
-            if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xff && bytes[11] == 0xff {
-                let v4 = bytes[12...].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-                return isInternalIPv4(v4)
-            }
-            let unspecifiedOrLoopback = bytes[0..<15].allSatisfy { $0 == 0 } && bytes[15] <= 1
-            let linkLocal = bytes[0] == 0xfe && bytes[1] & 0xc0 == 0x80
-            return unspecifiedOrLoopback || linkLocal
-        case .unixDomainSocket:
-            return true
-        }
-    }
-
-    private static func isInternalIPv4(_ address: UInt32) -> Bool {
-        let first = address >> 24, second = (address >> 16) & 0xff
-        return first == 127 || first == 0 || (first == 169 && second == 254)
+        InternalAddresses.contains(address)
     }
 }

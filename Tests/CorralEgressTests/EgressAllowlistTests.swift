@@ -1,3 +1,4 @@
+import NIOCore
 import Testing
 
 @testable import CorralEgress
@@ -49,21 +50,22 @@ import Testing
         #expect(!list.allows(host: "svc-1.internal", port: 8090))
     }
 
-    @Test func aWildcardHostWithAFixedPortAllowsEveryKindOfHost() throws {
+    @Test func aWildcardHostMatchesNamesOnly() throws {
+        // As docs/policies.md says: `*` is any name; addresses are granted by address.
         let list = try allowlist("*:8080")
         #expect(list.allows(host: "example.com", port: 8080))
-        #expect(list.allows(host: "10.1.2.3", port: 8080))
-        #expect(list.allows(host: "[::1]", port: 8080))
+        #expect(!list.allows(host: "192.0.2.3", port: 8080))
+        #expect(!list.allows(host: "[2001:db8::3]", port: 8080))
         #expect(!list.allows(host: "example.com", port: 8081))
     }
 
     @Test func aWildcardPortAllowsEveryValidPort() throws {
-        let list = try allowlist("127.0.0.*:*")
-        #expect(list.allows(host: "127.0.0.1", port: 1))
-        #expect(list.allows(host: "127.0.0.254", port: 65535))
-        #expect(!list.allows(host: "127.0.0.1", port: 0))
-        #expect(!list.allows(host: "127.0.0.1", port: 65536))
-        #expect(!list.allows(host: "127.0.1.1", port: 80))
+        let list = try allowlist("192.0.2.*:*")
+        #expect(list.allows(host: "192.0.2.1", port: 1))
+        #expect(list.allows(host: "192.0.2.254", port: 65535))
+        #expect(!list.allows(host: "192.0.2.1", port: 0))
+        #expect(!list.allows(host: "192.0.2.1", port: 65536))
+        #expect(!list.allows(host: "192.0.3.1", port: 80))
     }
 
     @Test func anAddressPatternNeverMatchesANameThatLooksLikeIt() throws {
@@ -82,8 +84,8 @@ import Testing
     }
 
     @Test func hostsAResolverWouldReadAsAnotherAddressAreNeverAllowed() throws {
-        let list = try allowlist("*:*")
-        #expect(list.allows(host: "127.0.0.1", port: 80))
+        let list = try allowlist("*:*", "1*:*", "[*]:*")
+        #expect(list.allows(host: "192.0.2.1", port: 80) && list.allows(host: "example.com", port: 80))
         for host in ["127.1", "2130706433", "0x7f.1", "0x7f000001", "127.000.000.001", "017700000001", "1.2.3.4.5"] {
             #expect(!list.allows(host: host, port: 80), "\(host)")
         }
@@ -106,16 +108,58 @@ import Testing
 
     @Test func aBracketedWildcardMatchesIPv6Only() throws {
         let list = try allowlist("[*]:443")
-        #expect(list.allows(host: "::1", port: 443))
+        #expect(list.allows(host: "2001:db8::1", port: 443))
         #expect(!list.allows(host: "example.com", port: 443))
         #expect(!list.allows(host: "127.0.0.1", port: 443))
     }
 
-    @Test func dotsAndWildcardsAloneMatchAnyKindOfHost() throws {
+    @Test func dotsAndWildcardsAloneMatchNamesOnly() throws {
         let list = try allowlist("*.*:80")
         #expect(list.allows(host: "example.com", port: 80))
-        #expect(list.allows(host: "127.0.0.1", port: 80))
+        #expect(!list.allows(host: "192.0.2.1", port: 80))
         #expect(!list.allows(host: "localhost", port: 80))
+    }
+
+    /// Issue 14 item 4: with wide grants, no spelling of an internal address is let through; only a grant
+    /// naming the address and port exactly reaches it. The oracle: the same list allows public addresses.
+    @Test func internalAddressesNeedAnExactGrantWhateverTheSpelling() throws {
+        let wide = try allowlist("*:*", "1*:*", "[*]:*", "127.0.0.*:*", "169.254.*:*", "[fe80::*]:*", "[fd00:ec2::*]:*", "[::ffff:*]:*", "127.0.0.1:*")
+        #expect(wide.allows(host: "192.0.2.1", port: 80) && wide.allows(host: "[2001:db8::1]", port: 80), "the oracle")
+        let spellings = [
+            "127.0.0.1", "127.5.6.7", "[::1]", "[0:0:0:0:0:0:0:1]",
+            "[::ffff:127.0.0.1]", "[::ffff:7f00:1]", "[0:0:0:0:0:ffff:7f00:0001]", "[::127.0.0.1]", "[::7f00:1]",
+            "0.0.0.0", "0.1.2.3", "[::]", "[::ffff:0.0.0.0]", "[::0.0.0.2]",
+            "169.254.169.254", "169.254.1.1", "[::ffff:169.254.169.254]", "[::ffff:a9fe:a9fe]", "[fe80::1]", "[fd00:ec2::254]",
+        ]
+        for host in spellings {
+            #expect(!wide.allows(host: host, port: 80), "\(host)")
+        }
+        // The host's own interface addresses (other than loopback) are internal too.
+        let own = HostInterfaces.read().filter { $0.count == 4 ? $0[0] != 127 : $0 != Array(repeating: 0, count: 15) + [1] }
+        for bytes in own {
+            let text = bytes.count == 4 ? bytes.map(String.init).joined(separator: ".")
+                : "[" + (try SocketAddress(packedIPAddress: ByteBuffer(bytes: bytes), port: 0)).ipAddress! + "]"
+            #expect(!wide.allows(host: text, port: 80), "the host's own \(text)")
+            #expect(try allowlist("\(text):80").allows(host: text, port: 80), "an exact grant of \(text)")
+        }
+
+        let exact = try allowlist("127.0.0.1:8080", "[::ffff:169.254.169.254]:80", "[::1]:443")
+        for host in ["127.0.0.1", "[::ffff:127.0.0.1]", "[::ffff:7f00:1]", "[::127.0.0.1]"] {
+            #expect(exact.allows(host: host, port: 8080), "\(host) is 127.0.0.1")
+            #expect(!exact.allows(host: host, port: 8081), "\(host), another port")
+        }
+        #expect(exact.allows(host: "169.254.169.254", port: 80), "a bracketed mapped grant is the IPv4 address")
+        #expect(exact.allows(host: "[::1]", port: 443) && !exact.allows(host: "127.0.0.1", port: 443))
+        #expect(EgressHost("[::ffff:7f00:1]") == .ipv4("127.0.0.1"))
+        #expect(EgressHost("[::ffff:8.8.8.8]") == .ipv4("8.8.8.8"))
+        #expect(EgressHost("[::1]") == .ipv6("::1") && EgressHost("[::]") == .ipv6("::"))
+    }
+
+    @Test func theUnspecifiedAddressIsNoDestination() throws {
+        for pattern in ["0.0.0.0:80", "0.1.2.3:80", "[::]:80", "[::ffff:0.0.0.0]:80", "[0:0:0:0:0:0:0:0]:80"] {
+            #expect(throws: EgressPatternError.self, "\(pattern)") { try EgressPattern(pattern) }
+        }
+        #expect(!(try allowlist("0.*:*", "*:*")).allows(host: "0.0.0.0", port: 80))
     }
 
     @Test(arguments: [

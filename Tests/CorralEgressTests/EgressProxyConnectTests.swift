@@ -78,14 +78,16 @@ import Testing
         let server = try await TestServer.start(host: "127.0.0.2", .echo)
         let other = try await TestServer.start(host: "127.0.0.2", .echo)
 
-        let anyPort = try await ProxyUnderTest.start(["127.0.0.*:*"])
+        // Loopback is internal: wildcards never reach it (InternalAddresses), so the wildcard patterns are
+        // served by a proxy that treats every address as public.
+        let anyPort = try await ProxyUnderTest.start(["127.0.0.*:*"], isInternal: { _ in false })
         let (client, head) = try anyPort.connect("127.0.0.2:\(server.port)")
         #expect(head.status == 200)
         try client.send("x")
         #expect(try client.read(count: 1) == Array("x".utf8))
         await anyPort.stop()
 
-        let anyHost = try await ProxyUnderTest.start(["*:\(server.port)"])
+        let anyHost = try await ProxyUnderTest.start(["1*:\(server.port)"], isInternal: { _ in false })
         let (second, secondHead) = try anyHost.connect("127.0.0.2:\(server.port)")
         #expect(secondHead.status == 200)
         try second.send("y")
@@ -142,9 +144,29 @@ import Testing
         for (text, expected) in [("127.0.0.1", true), ("127.255.1.2", true), ("169.254.169.254", true), ("0.0.0.0", true), ("::1", true), ("::", true),
                                  ("fe80::1", true), ("::ffff:127.0.0.1", true), ("::ffff:169.254.169.254", true),
                                  ("10.0.0.1", false), ("192.168.1.1", false), ("8.8.8.8", false), ("169.255.0.1", false), ("2001:db8::1", false),
-                                 ("fec0::1", false), ("::2", false), ("::ffff:8.8.8.8", false)] {
+                                 ("fec0::1", false), ("::2", true), ("::ffff:8.8.8.8", false), ("fd00:ec2::254", true), ("::ffff:a9fe:a9fe", true)] {
             #expect(HostResolution.isInternal(try SocketAddress(ipAddress: text, port: 80)) == expected, "\(text)")
         }
+    }
+
+    /// Issue 14 item 4: Allow everything by wildcard, and no spelling of the host's loopback gets through
+    /// the proxy; the oracle: an exact grant reaches the same server through the mapped spelling.
+    @Test func noSpellingOfLoopbackPassesAWildcardGrant() async throws {
+        let server = try await TestServer.start(.echo)
+        let wide = try await ProxyUnderTest.start(["*:*", "1*:*", "0*:*", "[*]:*", "127.0.0.*:*"])
+        for host in ["127.0.0.1", "0.0.0.0", "[::ffff:127.0.0.1]", "[::ffff:7f00:1]", "[::127.0.0.1]", "[::1]", "[::]"] {
+            let (_, head) = try wide.connect("\(host):\(server.port)")
+            #expect(head.status == 403, "\(host)")
+        }
+        await wide.stop()
+        try await expectUntouched(server)
+
+        let exact = try await ProxyUnderTest.start(["127.0.0.1:\(server.port)"])
+        defer { Task { await exact.stop(); await server.stop() } }
+        let (tunnel, head) = try exact.connect("[::ffff:7f00:1]:\(server.port)")
+        #expect(head.status == 200)
+        try tunnel.send("hi")
+        #expect(try tunnel.read(count: 2) == Array("hi".utf8))
     }
 
     @Test func malformedTargetsGet400AndReachNothing() async throws {

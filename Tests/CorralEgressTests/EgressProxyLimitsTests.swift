@@ -7,11 +7,12 @@ import Testing
 /// timeouts, and closing the proxy.
 @Suite(.serialized) struct EgressProxyLimitsTests {
     @Test func anOversizedRequestHeadGets431() async throws {
-        let proxy = try await ProxyUnderTest.start(["*:*"], limits: .init(maxRequestHeadBytes: 1024))
+        let port = try unusedPort()
+        let proxy = try await ProxyUnderTest.start(["127.0.0.1:\(port)"], limits: .init(maxRequestHeadBytes: 1024))
         defer { Task { await proxy.stop() } }
 
         let small = try proxy.client()
-        try small.send("GET http://127.0.0.1:\(try unusedPort())/ HTTP/1.1\r\nX-Pad: \(String(repeating: "a", count: 500))\r\n\r\n")
+        try small.send("GET http://127.0.0.1:\(port)/ HTTP/1.1\r\nX-Pad: \(String(repeating: "a", count: 500))\r\n\r\n")
         #expect(try small.readResponse().status == 502, "a head under the limit is served")
 
         let large = try proxy.client()
@@ -44,7 +45,7 @@ import Testing
 
     @Test func connectionsOverTheLimitGet503() async throws {
         let server = try await TestServer.start(.echo)
-        let proxy = try await ProxyUnderTest.start(["*:*"], limits: .init(maxConnections: 2))
+        let proxy = try await ProxyUnderTest.start(["127.0.0.1:\(server.port)"], limits: .init(maxConnections: 2))
         defer { Task { await proxy.stop(); await server.stop() } }
 
         // Two open tunnels (each answered, so each was admitted) fill the proxy.

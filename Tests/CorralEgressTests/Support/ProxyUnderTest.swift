@@ -1,4 +1,4 @@
-import CorralEgress
+@testable import CorralEgress
 import NIOCore
 import NIOPosix
 
@@ -9,12 +9,17 @@ struct ProxyUnderTest {
     let port: Int
     let log: LogRecord
 
-    static func start(_ patterns: [String], limits: EgressProxy.Limits = .init()) async throws -> ProxyUnderTest {
+    /// `isInternal` replaces the internal-address rule (InternalAddresses) where a test needs wildcards to
+    /// reach its own loopback servers.
+    static func start(_ patterns: [String], limits: EgressProxy.Limits = .init(),
+                      isInternal: (@Sendable (EgressHost) -> Bool)? = nil) async throws -> ProxyUnderTest {
         let (fd, port) = try makeListeningSocket()
         let log = LogRecord()
+        let allowlist = try EgressAllowlist(patterns)
+        let policy: any EgressPolicy = isInternal.map { ReclassifiedAllowlist(allowlist: allowlist, isInternal: $0) } ?? allowlist
         let channel = try await EgressProxy.start(
             listeningSocket: fd,
-            allowlist: try EgressAllowlist(patterns),
+            policy: policy,
             group: MultiThreadedEventLoopGroup.singleton,
             logger: log.logger,
             limits: limits
@@ -50,4 +55,14 @@ func eventually(seconds: Double = 5, _ condition: () -> Bool) async -> Bool {
         try? await Task.sleep(for: .milliseconds(20))
     }
     return condition()
+}
+
+/// An allowlist whose patterns are matched with a test's own idea of which addresses are internal.
+struct ReclassifiedAllowlist: EgressPolicy {
+    let allowlist: EgressAllowlist
+    let isInternal: @Sendable (EgressHost) -> Bool
+
+    func allows(_ host: EgressHost, port: Int) -> Bool {
+        allowlist.patterns.contains { $0.matches(host, port: port, isInternal: isInternal(host)) }
+    }
 }
