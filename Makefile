@@ -27,9 +27,10 @@ deps:
 build: deps
 	$(SWIFT) build
 
-## run: build, start `corral serve` on its defaults, deploy examples/ and print how to call them
-run: build
-	$(SUDO) ./scripts/serve-demo.sh $(CORRAL)
+## run: build the release binary, start `corral serve` on its defaults, deploy examples/ and print how
+## to call them (the optimized build users deploy; `make test` runs the debug one with its assertions)
+run: release
+	$(SUDO) ./scripts/serve-demo.sh .build/release/corral
 
 ## demo: what a sandbox looks like from inside (`corral run` with isolation probes)
 demo: build
