@@ -111,6 +111,7 @@ let package = Package(
         ]),
         .testTarget(name: "CorralRuntimeTests", dependencies: [
             "CorralRuntime", "CorralSandbox", "CorralStore", "CorralFunctions", "CorralPool", .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .testTarget(name: "CorralAPITests", dependencies: [
             "CorralAPI", "CorralStore", "CorralCode", "CorralAuth", "CorralEgress", "CorralPolicy",

@@ -23,7 +23,7 @@ extension EgressProxy {
             requestHeadTimeout: TimeAmount = .seconds(30),
             idleTimeout: TimeAmount = .seconds(300),
             connectTimeout: TimeAmount = .seconds(10),
-            maxConnections: Int = 256,
+            maxConnections: Int = 64,
             namesMayReachInternalAddresses: Bool = false
         ) {
             self.maxRequestHeadBytes = maxRequestHeadBytes

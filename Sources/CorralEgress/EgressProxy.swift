@@ -13,11 +13,13 @@ import NIOPosix
 ///   and port, nowhere else. Requests the proxy could read two ways are refused with 400 (see `ProxyTarget`).
 /// - A host name is checked by name, before resolution; the name is then resolved on the host, so DNS
 ///   answers decide which address it reaches. Granting `api.example.com:443` trusts whoever serves that
-///   name's DNS; granting `*:443` reaches any address the host can, its own loopback and private networks
-///   included. Grant IP literals (`203.0.113.7:443`) where the address must be pinned.
+///   name's DNS; granting `*:443` reaches any name whose address is not internal (`InternalAddresses`;
+///   private networks are reached). Grant IP literals (`203.0.113.7:443`) where the address must be pinned.
 /// - Destinations are the host's, not the sandbox's: `127.0.0.1` in a grant is the supervisor's loopback
 ///   (where Corral's own API may listen), since connections leave from the event loop's thread, which is in
-///   the supervisor's network namespace.
+///   the supervisor's network namespace. So internal addresses (loopback, link-local, metadata, the host's
+///   own interfaces) are matched only by a pattern naming address and port exactly, in canonical form
+///   (`EgressHost`), and the unspecified addresses by none.
 /// - Refusals (403 with a text body naming the destination, 400 for malformed targets, 503 over the
 ///   connection limit) are logged at notice level; 502 (refused, unresolvable) and 504 (connect timeout)
 ///   at info.
@@ -33,7 +35,7 @@ public enum EgressProxy {
         logger: Logger,
         limits: Limits = Limits()
     ) async throws -> any Channel {
-        let connections = EgressConnections(limit: limits.maxConnections)
+        let connections = ConnectionLimit(limit: limits.maxConnections)
         let channel = try await ServerBootstrap(group: group)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in

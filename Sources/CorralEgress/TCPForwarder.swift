@@ -7,13 +7,19 @@ import NIOPosix
 /// listens in the sandbox's network namespace and connects, from the supervisor's, to Corral's own API.
 public enum TCPForwarder {
     /// Starts forwarding connections on `fd` (bound and listening) to `host`:`port`. The returned channel
-    /// owns `fd`; closing it stops accepting (open connections run to their end).
+    /// owns `fd`; closing it stops accepting and closes the connections still open. At most
+    /// `maxConnections` are forwarded at once: one more is closed as soon as it is accepted.
     public static func start(listeningSocket fd: Int32, to host: String, port: Int, group: any EventLoopGroup, logger: Logger,
-                             connectTimeout: TimeAmount = .seconds(10)) async throws -> any Channel {
-        try await ServerBootstrap(group: group)
+                             connectTimeout: TimeAmount = .seconds(10), maxConnections: Int = 16) async throws -> any Channel {
+        let connections = ConnectionLimit(limit: maxConnections)
+        let channel = try await ServerBootstrap(group: group)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelOption(.autoRead, value: false)
             .childChannelInitializer { client in
+                guard connections.admit(client) else {
+                    logger.notice("forwarder: refused a connection: \(maxConnections) connections are open")
+                    return client.close()
+                }
                 let connecting = ClientBootstrap(group: client.eventLoop)
                     .connectTimeout(connectTimeout)
                     .channelOption(.autoRead, value: false)
@@ -38,5 +44,7 @@ public enum TCPForwarder {
             }
             .withBoundSocket(fd)
             .get()
+        channel.closeFuture.whenComplete { _ in connections.closeAll() }
+        return channel
     }
 }

@@ -51,6 +51,18 @@ public struct CapacityBudget: Equatable, Sendable {
     public static func defaultEnvironments(memoryMB: Int) -> Int {
         max(1, min(4096, memoryMB / 128))
     }
+
+    /// The budget with its environments cut to what `fileDescriptors` (the supervisor's RLIMIT_NOFILE)
+    /// holds: `reserved` for the API, the store and the logs, and `perEnvironment` for each environment at
+    /// the most its listeners admit (its Runtime API, egress and Lambda-endpoint connections, pipes and
+    /// pidfd). So the supervisor's fds are budgeted like memory: an environment that does not fit in them
+    /// is never started, and one sandbox's connections cannot take another's, nor the API's. Nil when not
+    /// even one environment fits.
+    public func limited(fileDescriptors: Int, perEnvironment: Int, reserved: Int) -> CapacityBudget? {
+        let fitting = (fileDescriptors - reserved) / max(1, perEnvironment)
+        guard fitting >= 1 else { return nil }
+        return CapacityBudget(memoryMB: memoryMB, environments: min(environments, fitting))
+    }
 }
 
 /// Why an invocation was refused: Lambda's `Reason` of TooManyRequestsException.

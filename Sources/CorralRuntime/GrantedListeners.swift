@@ -43,10 +43,12 @@ final class GrantedListeners: @unchecked Sendable {
     /// Starts serving on the sockets (once the sandbox is launched).
     func start(_ grants: EnvironmentGrants, group: any EventLoopGroup, logger: Logger) async throws {
         if let socket = lock.withLock({ () -> Int32? in defer { proxySocket = nil }; return proxySocket }), let policy = grants.egress {
-            keep(try await EgressProxy.start(listeningSocket: socket, policy: policy, group: group, logger: logger))
+            keep(try await EgressProxy.start(listeningSocket: socket, policy: policy, group: group, logger: logger,
+                                             limits: .init(maxConnections: ListenerLimits.egressConnections)))
         }
         if let socket = lock.withLock({ () -> Int32? in defer { lambdaSocket = nil }; return lambdaSocket }), let endpoint = grants.lambdaEndpoint {
-            keep(try await TCPForwarder.start(listeningSocket: socket, to: endpoint.host, port: endpoint.port, group: group, logger: logger))
+            keep(try await TCPForwarder.start(listeningSocket: socket, to: endpoint.host, port: endpoint.port, group: group, logger: logger,
+                                              maxConnections: ListenerLimits.lambdaConnections))
         }
     }
 

@@ -1,56 +1,177 @@
+import CorralEgress
 import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 
 /// Serves the Lambda Runtime API (2018-06-01) for one execution environment on a socket already listening
 /// inside the sandbox's network namespace (NetworkNamespace.listenTCP). SwiftNIO accepts on it from the
 /// supervisor's side; the runtime inside reaches it at 127.0.0.1:port.
 enum RuntimeAPIServer {
     static func start(listeningSocket fd: Int32, session: RuntimeSession, group: any EventLoopGroup) async throws -> any Channel {
-        try await ServerBootstrap(group: group)
+        let connections = ConnectionLimit(limit: ListenerLimits.runtimeConnections)
+        let largeBody = LargeBodySlot()
+        let channel = try await ServerBootstrap(group: group)
             .childChannelOption(.socketOption(.so_keepalive), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    guard connections.admit(channel) else {
+                        try channel.pipeline.syncOperations.addHandler(RefusingResponder(RuntimeAPIHandler.response(
+                            status: .serviceUnavailable, errorType: "TooManyConnections",
+                            message: "The Runtime API serves \(ListenerLimits.runtimeConnections) connections at once")))
+                        return
+                    }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(RuntimeAPIHandler(session: session))
+                    try channel.pipeline.syncOperations.addHandler(RuntimeAPIHandler(session: session, largeBody: largeBody))
                 }
             }
             .withBoundSocket(fd)
             .get()
+        channel.closeFuture.whenComplete { _ in connections.closeAll() }
+        return channel
     }
+}
+
+/// The one large request body an environment's Runtime API receives at a time (`ListenerLimits`).
+final class LargeBodySlot: Sendable {
+    private let taken = Mutex(false)
+
+    func take() -> Bool { taken.withLock { taken in defer { taken = true }; return !taken } }
+    func give() { taken.withLock { $0 = false } }
+}
+
+/// Answers a connection over the limit with one whole HTTP response and closes it, reading nothing.
+final class RefusingResponder: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+    let bytes: [UInt8]
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    func channelActive(context: ChannelHandlerContext) {
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: bytes))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
 }
 
 /// One connection of the runtime: collects each request, then answers it through the session. A
 /// `invocation/next` may be answered much later, from another thread: replies go through the channel.
+///
+/// Bounded as `ListenerLimits` says: a request must arrive whole within the request timeout of the
+/// connection opening or its last answer; a body over `smallBodyBytes` needs the environment's one
+/// large-body slot (429 otherwise); a request whose route takes no body (invocation/next, unknown paths)
+/// is answered at its head when it announces one, and the connection closes without reading it.
 final class RuntimeAPIHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
     let session: RuntimeSession
+    let largeBody: LargeBodySlot
     private var head: HTTPRequestHead?
     private var body = ByteBuffer()
     private var bodyBytes = 0
+    private var holdsLargeBody = false
+    /// Answered at its head (or refused): the rest of the request is dropped and the connection closes.
+    private var refused = false
+    private var deadline: Scheduled<Void>?
+    private weak var channel: (any Channel)?
 
-    init(session: RuntimeSession) {
+    init(session: RuntimeSession, largeBody: LargeBodySlot) {
         self.session = session
+        self.largeBody = largeBody
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        channel = context.channel
+        armDeadline(context.channel)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        deadline?.cancel()
+        releaseLargeBody()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        deadline?.cancel()
+        releaseLargeBody()
+        context.fireChannelInactive()
+    }
+
+    /// The next request must be whole within the request timeout.
+    private func armDeadline(_ channel: any Channel) {
+        deadline?.cancel()
+        deadline = channel.eventLoop.scheduleTask(in: ListenerLimits.runtimeRequestTimeout) { [weak channel] in
+            channel?.close(promise: nil)
+        }
+    }
+
+    private func releaseLargeBody() {
+        if holdsLargeBody { largeBody.give() }
+        holdsLargeBody = false
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if refused { return }
         switch unwrapInboundIn(data) {
         case let .head(head):
             self.head = head
             body.clear()
             bodyBytes = 0
+            if !Self.takesBody(head), Self.announcesBody(head) {
+                refuse(context.channel, status: .badRequest, errorType: "InvalidRequest",
+                       message: "\(head.method.rawValue) \(head.uri) takes no request body")
+            }
         case var .body(chunk):
             bodyBytes += chunk.readableBytes
+            if bodyBytes > ListenerLimits.smallBodyBytes && !holdsLargeBody {
+                guard largeBody.take() else {
+                    refuse(context.channel, status: .tooManyRequests, errorType: "TooManyRequests",
+                           message: "Another request body over \(ListenerLimits.smallBodyBytes) bytes is being received; send one at a time")
+                    return
+                }
+                holdsLargeBody = true
+            }
             // Keep one byte past the limit: enough to know the response was too large.
             if body.readableBytes <= runtimeResponseLimit { body.writeBuffer(&chunk) }
         case .end:
             guard let head else { return }
             self.head = nil
-            route(head, Array(body.readableBytesView), size: bodyBytes, channel: context.channel)
+            deadline?.cancel()
+            deadline = nil
+            let bytes = Array(body.readableBytesView)
+            body = ByteBuffer()
+            releaseLargeBody()
+            route(head, bytes, size: bodyBytes, channel: context.channel)
         }
+    }
+
+    /// Answers now and closes: the rest of this request is not read.
+    private func refuse(_ channel: any Channel, status: HTTPResponseStatus, errorType: String, message: String) {
+        refused = true
+        head = nil
+        body = ByteBuffer()
+        releaseLargeBody()
+        let json = (try? JSONSerialization.data(withJSONObject: ["errorMessage": message, "errorType": errorType])) ?? Data()
+        Self.send(channel, status: status, headers: [("Content-Type", "application/json")], body: Array(json), keepAlive: false)
+    }
+
+    /// The routes that read a body: the POSTs (response, error, init error).
+    static func takesBody(_ head: HTTPRequestHead) -> Bool {
+        head.method == .POST
+    }
+
+    static func announcesBody(_ head: HTTPRequestHead) -> Bool {
+        if head.headers.contains(name: "Transfer-Encoding") { return true }
+        return head.headers.first(name: "Content-Length").map { $0 != "0" } ?? false
+    }
+
+    /// A whole response as bytes, for a connection that gets nothing else.
+    static func response(status: HTTPResponseStatus, errorType: String, message: String) -> [UInt8] {
+        let json = (try? JSONSerialization.data(withJSONObject: ["errorMessage": message, "errorType": errorType])) ?? Data()
+        let head = "HTTP/1.1 \(status.code) \(status.reasonPhrase)\r\nContent-Type: application/json\r\nContent-Length: \(json.count)\r\nConnection: close\r\n\r\n"
+        return Array(head.utf8) + Array(json)
     }
 
     private func route(_ head: HTTPRequestHead, _ body: [UInt8], size: Int, channel: any Channel) {
@@ -107,7 +228,11 @@ final class RuntimeAPIHandler: ChannelInboundHandler, RemovableChannelHandler {
             channel.write(HTTPServerResponsePart.head(head), promise: nil)
             channel.write(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(bytes: body))), promise: nil)
             let done = channel.writeAndFlush(HTTPServerResponsePart.end(nil))
-            if !keepAlive { done.whenComplete { _ in channel.close(promise: nil) } }
+            if !keepAlive {
+                done.whenComplete { _ in channel.close(promise: nil) }
+            } else if let handler = try? channel.pipeline.syncOperations.handler(type: RuntimeAPIHandler.self) {
+                handler.armDeadline(channel) // the next request is timed from this answer
+            }
         }
         if channel.eventLoop.inEventLoop { write() } else { channel.eventLoop.execute(write) }
     }

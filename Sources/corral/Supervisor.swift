@@ -36,8 +36,19 @@ final class Supervisor {
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let machine = CapacityBudget.defaults(physicalMemoryBytes: HostMemory.physicalBytes())
         let memoryMB = settings.capacityMemoryMB > 0 ? settings.capacityMemoryMB : machine.memoryMB
-        let budget = CapacityBudget(memoryMB: memoryMB, environments: settings.capacityEnvironments > 0 ? settings.capacityEnvironments
-                                        : CapacityBudget.defaultEnvironments(memoryMB: memoryMB))
+        let configured = CapacityBudget(memoryMB: memoryMB, environments: settings.capacityEnvironments > 0 ? settings.capacityEnvironments
+                                            : CapacityBudget.defaultEnvironments(memoryMB: memoryMB))
+        // The supervisor's fds are budgeted like memory: each environment may hold up to
+        // ListenerLimits.descriptorsPerEnvironment of them through its sandbox's listeners.
+        let openFiles = try OpenFileLimit.raiseToHardLimit()
+        guard let budget = configured.limited(fileDescriptors: openFiles, perEnvironment: ListenerLimits.descriptorsPerEnvironment,
+                                              reserved: ListenerLimits.reservedDescriptors) else {
+            throw ConfigurationError(message: "the open-file limit (RLIMIT_NOFILE \(openFiles)) leaves no room for an execution environment: "
+                + "each needs \(ListenerLimits.descriptorsPerEnvironment) beyond \(ListenerLimits.reservedDescriptors) kept for the API; raise it (ulimit -n, or LimitNOFILE= in a systemd unit)")
+        }
+        if budget.environments < configured.environments {
+            logger.warning("corral serve: at most \(budget.environments) execution environments (not \(configured.environments)): the open-file limit is \(openFiles) and each environment may hold \(ListenerLimits.descriptorsPerEnvironment); raise it (ulimit -n, LimitNOFILE=) for more")
+        }
         // The kernel's caps over many sandboxes: the parent's (all of them) and each tenant's.
         let aggregate = AggregateLimits(budget: budget, pidMax: Self.pidMax(),
                                         defaultTenantConcurrency: settings.tenantConcurrency > 0 ? settings.tenantConcurrency : nil,

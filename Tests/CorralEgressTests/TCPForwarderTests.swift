@@ -30,4 +30,34 @@ import Testing
         let client = try TestClient(port: port)
         #expect(try client.readToEnd().isEmpty)
     }
+
+    /// Issue 14 item 2: a sandbox holds at most `maxConnections` of the supervisor's forwarded connections.
+    @Test func connectionsOverTheLimitAreClosedAndTheLimitFreesAsTheyEnd() async throws {
+        let server = try await TestServer.start(.echo)
+        let (fd, port) = try makeListeningSocket()
+        let forwarder = try await TCPForwarder.start(listeningSocket: fd, to: "127.0.0.1", port: server.port,
+                                                     group: MultiThreadedEventLoopGroup.singleton, logger: Logger(label: "test"), maxConnections: 2)
+        defer { Task { try? await forwarder.close(); await server.stop() } }
+        var held: [TestClient] = []
+        for round in 0..<2 {
+            let client = try TestClient(port: port)
+            try client.send("in \(round)")
+            #expect(try client.read(count: 4) == Array("in \(round)".utf8), "admitted and forwarded")
+            held.append(client)
+        }
+        let third = try TestClient(port: port)
+        #expect(try third.readToEnd().isEmpty, "closed at once")
+        #expect(server.acceptCount == 2)
+        // One ends: a new connection is forwarded again (the oracle that the limit, not the destination, closed the third).
+        held.removeFirst().shutdownWrite()
+        var forwarded = false
+        for _ in 0..<50 where !forwarded {
+            let next = try TestClient(port: port)
+            try? next.send("ok")
+            forwarded = (try? next.read(count: 2)) == Array("ok".utf8)
+            if !forwarded { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        #expect(forwarded)
+        _ = held
+    }
 }

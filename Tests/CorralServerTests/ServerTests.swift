@@ -107,14 +107,21 @@ import Testing
     final class Server {
         let process = Process()
         let log: String
-        init(data: String, port: Int, settings: String = "") throws {
+        /// `openFiles`: the server runs under `ulimit -n` of it (soft and hard), as a service manager may start it.
+        init(data: String, port: Int, settings: String = "", openFiles: Int? = nil) throws {
             log = data + ".log"
             FileManager.default.createFile(atPath: log, contents: nil)
-            process.executableURL = URL(fileURLWithPath: ServerTests.binary)
             // Its own cgroup parent: the privileged suites, running meanwhile, check theirs for leftovers.
             let config = data + ".yaml"
             FileManager.default.createFile(atPath: config, contents: Data("cgroupParent: \(ServerTests.cgroupParent)\n\(settings)".utf8))
-            process.arguments = ["serve", "--config", config, "--data", data, "--listen", "127.0.0.1:\(port)", "--prefill", "2"]
+            let arguments = ["serve", "--config", config, "--data", data, "--listen", "127.0.0.1:\(port)", "--prefill", "2"]
+            if let openFiles {
+                process.executableURL = URL(fileURLWithPath: "/bin/sh")
+                process.arguments = ["-c", "ulimit -n \(openFiles) && exec \"$0\" \"$@\"", ServerTests.binary] + arguments
+            } else {
+                process.executableURL = URL(fileURLWithPath: ServerTests.binary)
+                process.arguments = arguments
+            }
             process.standardOutput = FileHandle(forWritingAtPath: log)
             process.standardError = FileHandle(forWritingAtPath: log)
             try process.run()

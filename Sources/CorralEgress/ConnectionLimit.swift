@@ -1,24 +1,26 @@
 import NIOCore
 import Synchronization
 
-/// The client connections open on one proxy: admits them up to a limit, forgets each when it closes, and
-/// closes all that remain when the proxy itself closes (its sandbox is gone, so are its tunnels).
-final class EgressConnections: Sendable {
+/// The client connections open on one of a sandbox's listeners (the egress proxy, the Lambda endpoint, the
+/// Runtime API): admits them up to a limit, forgets each when it closes, and closes all that remain when
+/// the listener itself closes (its sandbox is gone, so are its connections). Each admitted connection is
+/// at most one or two of the supervisor's fds; the limits bound what one sandbox can hold of them.
+public final class ConnectionLimit: Sendable {
     private struct State {
         var open: [ObjectIdentifier: any Channel] = [:]
         var closed = false
     }
 
-    let limit: Int
+    public let limit: Int
     private let state = Mutex(State())
 
-    init(limit: Int) {
+    public init(limit: Int) {
         self.limit = limit
     }
 
     /// Records `channel` as open, unless `limit` are open already or the proxy has closed; false then, and
     /// the caller turns the connection away.
-    func admit(_ channel: any Channel) -> Bool {
+    public func admit(_ channel: any Channel) -> Bool {
         let key = ObjectIdentifier(channel)
         let admitted = state.withLock { state in
             guard !state.closed, state.open.count < limit else { return false }
@@ -34,10 +36,10 @@ final class EgressConnections: Sendable {
     }
 
     /// How many connections are open.
-    var count: Int { state.withLock { $0.open.count } }
+    public var count: Int { state.withLock { $0.open.count } }
 
     /// Closes every open connection and admits no more.
-    func closeAll() {
+    public func closeAll() {
         let channels = state.withLock { state in
             state.closed = true
             return Array(state.open.values)
