@@ -81,6 +81,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "corral", dependencies: [
             "CorralSandbox", "CorralAPI", "CorralRuntime", "CorralStore", "CorralCode", "CorralPool", "CorralMetrics", "CorralAuth", "CorralPolicy",

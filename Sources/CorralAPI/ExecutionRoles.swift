@@ -21,14 +21,18 @@ public final class ExecutionRoles: Sendable {
     let apiEndpoint: (host: String, port: Int)?
     /// Seconds role credentials live at most (the environment's own end revokes them sooner).
     let credentialLifetime: TimeInterval
+    /// Ports of the supervisor's own unauthenticated listeners (a metrics listener): no role reaches them
+    /// on an internal address, even by granting the address exactly.
+    let supervisorPorts: Set<Int>
 
     public init(tenants: TenantStore, fsRoots: [String: [PinnedDirectory]], sessions: SessionCredentials,
-                apiEndpoint: (host: String, port: Int)?, credentialLifetime: TimeInterval) {
+                apiEndpoint: (host: String, port: Int)?, credentialLifetime: TimeInterval, supervisorPorts: Set<Int> = []) {
         self.tenants = tenants
         self.fsRoots = fsRoots
         self.sessions = sessions
         self.apiEndpoint = apiEndpoint
         self.credentialLifetime = credentialLifetime
+        self.supervisorPorts = supervisorPorts
     }
 
     /// AWS's words when a function's role is not one Lambda can use.
@@ -77,7 +81,7 @@ public final class ExecutionRoles: Sendable {
         }
         guard !grants.egress.isEmpty else { return (grants, nil) }
         do {
-            return (grants, try RoleEgressPolicy(role: role, patterns: grants.egress))
+            return (grants, try RoleEgressPolicy(role: role, patterns: grants.egress, supervisorPorts: supervisorPorts))
         } catch {
             throw .invalidParameter("\(Self.cannotAssume) role \(role.name): \(error)")
         }
@@ -143,9 +147,12 @@ public final class ExecutionRoles: Sendable {
 struct RoleEgressPolicy: EgressPolicy {
     let role: ExecutionRole
     let allowlist: EgressAllowlist
+    /// The supervisor's own unauthenticated listeners: refused on every internal address.
+    let supervisorPorts: Set<Int>
 
-    init(role: ExecutionRole, patterns: [String]) throws(EgressPatternError) {
+    init(role: ExecutionRole, patterns: [String], supervisorPorts: Set<Int> = []) throws(EgressPatternError) {
         self.role = role
+        self.supervisorPorts = supervisorPorts
         allowlist = try EgressAllowlist(patterns.compactMap { entry in
             if entry == "*" { return "*:*" }
             return entry.hasPrefix(RoleVocabulary.netPrefix) ? String(entry.dropFirst(RoleVocabulary.netPrefix.count)) : nil
@@ -153,6 +160,7 @@ struct RoleEgressPolicy: EgressPolicy {
     }
 
     func allows(_ host: EgressHost, port: Int) -> Bool {
-        allowlist.allows(host, port: port) && role.allowsConnect(host: host.address, port: port)
+        if supervisorPorts.contains(port), InternalAddresses.contains(host) { return false }
+        return allowlist.allows(host, port: port) && role.allowsConnect(host: host.address, port: port)
     }
 }

@@ -24,7 +24,12 @@ public struct LambdaRoutes: Sendable {
     /// anything in its own account; route tests use that).
     let authorizer: Authorizer?
 
-    public init(service: LambdaService, logs: FunctionLogs? = nil, authorizer: Authorizer? = nil, authenticate: @escaping Authenticate) {
+    /// Whether an access key is still active (a code location stops working when its key is revoked).
+    let keyIsActive: @Sendable (String) -> Bool
+
+    public init(service: LambdaService, logs: FunctionLogs? = nil, authorizer: Authorizer? = nil, authenticate: @escaping Authenticate,
+                keyIsActive: @escaping @Sendable (String) -> Bool = { _ in true }) {
+        self.keyIsActive = keyIsActive
         self.service = service
         self.authorizer = authorizer
         self.authenticate = authenticate
@@ -238,18 +243,36 @@ public struct LambdaRoutes: Sendable {
             headers[.contentType] = "text/plain; charset=utf-8"
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
         }
-        // GetFunction's Code.Location: the stored zip.
-        router.get("corral/code/:file") { _, context in
-            let file = try parameter(context, "file")
+        // GetFunction's Code.Location: the stored zip, for a signed, unexpired location whose key is still
+        // active and whose account uses the package (CodeURLSigner). Refusals are S3's, as AWS's URL is S3's.
+        router.get("corral/code/:account/:file") { request, context in
+            let account = try parameter(context, "account"), file = try parameter(context, "file")
             let digest = file.hasSuffix(".zip") ? String(file.dropLast(4)) : file
+            let query = request.uri.queryParameters
+            do throws(CodeURLSigner.Refusal) {
+                let credential = try service.codeURLs.verify(account: account, digest: digest, credential: query.get("X-Corral-Credential"),
+                                                             expires: query.get("X-Corral-Expires"), signature: query.get("X-Corral-Signature"))
+                guard keyIsActive(credential) else { throw CodeURLSigner.Refusal.badSignature }
+            } catch {
+                return Self.s3Error(.forbidden, code: "AccessDenied", message: error.message)
+            }
             guard digest.count == 64, digest.allSatisfy(\.isHexDigit),
+                  (try? service.functions.accountUsesCode(account: account, digest: digest)) == true,
                   let bytes = FileManager.default.contents(atPath: codeDirectory + "/" + digest + ".zip") else {
-                throw LambdaError.notFound("Code package not found: \(file)")
+                return Self.s3Error(.notFound, code: "NoSuchKey", message: "The specified key does not exist.")
             }
             var headers = HTTPFields()
             headers[.contentType] = "application/zip"
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
         }
+    }
+
+    /// S3's error document, which is what a client fetching a Lambda code location gets from AWS.
+    static func s3Error(_ status: HTTPResponse.Status, code: String, message: String) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/xml"
+        let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>\(code)</Code><Message>\(message)</Message></Error>"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
     }
 
     /// Authorizes `action` on the function `function` names (with its qualifier: the function's ARN as

@@ -20,10 +20,14 @@ public final class LambdaService: Sendable {
     /// Checks functions' Role against the account's execution roles (nil: any role ARN is taken, as in
     /// route tests).
     let roles: ExecutionRoles?
+    /// Signs GetFunction's Code.Location (a key of its own per process unless the server passes its own).
+    let codeURLs: CodeURLSigner
 
     public init(functions: FunctionStore, code: CodeStore, publicURL: String, invoker: Invoker? = nil,
                 quotas: @escaping @Sendable (String) -> TenantQuotas? = { _ in nil }, roles: ExecutionRoles? = nil,
+                codeURLs: CodeURLSigner = .random(),
                 availableRuntimes: @escaping @Sendable () -> [String]) {
+        self.codeURLs = codeURLs
         self.quotas = quotas
         self.roles = roles
         self.functions = functions
@@ -78,7 +82,8 @@ public final class LambdaService: Sendable {
         let version = try resolve(caller, name, qualifier: qualifier)
         let reserved = try call { () throws(StoreError) in try functions.reservedConcurrency(account: caller.account, function: version.name) }
         return GetFunctionShape(configuration: configuration(caller, version, qualified: version.version != "$LATEST"),
-                                code: CodeLocationShape(location: "\(publicURL)/corral/code/\(version.code.digest).zip"),
+                                code: CodeLocationShape(location: codeURLs.location(base: publicURL, account: caller.account, digest: version.code.digest,
+                                                                                    credential: caller.accessKeyID ?? "")),
                                 concurrency: reserved.map(ConcurrencyShape.init))
     }
 

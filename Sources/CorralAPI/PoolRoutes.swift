@@ -31,8 +31,27 @@ public struct PoolRoutes: Sendable {
         }
     }
 
+    /// GET /metrics on the API's listener: signed by the operator's account (the admin tenant) only, since
+    /// it names every tenant's account and functions. Any other account gets 403 AccessDeniedException.
+    public func registerMetrics<Context: RequestContext>(on router: Router<Context>, operatorAccount: String, authenticate: @escaping Authenticate) {
+        router.get("metrics") { request, _ in
+            var request = request
+            let caller = try await authenticate(&request)
+            guard caller.account == operatorAccount else {
+                throw LambdaError(status: 403, type: "AccessDeniedException",
+                                  message: "User: \(caller.principalARN) is not authorized to perform: corral:GetMetrics on resource: * because only the operator's account reads the server's metrics")
+            }
+            return await renderMetrics()
+        }
+    }
+
+    /// GET /metrics unauthenticated, for a listener of its own (the `metrics: HOST:PORT` setting, loopback
+    /// only, which no sandbox's egress reaches).
     public func registerMetrics<Context: RequestContext>(on router: Router<Context>) {
-        router.get("metrics") { _, _ in
+        router.get("metrics") { _, _ in await renderMetrics() }
+    }
+
+    private func renderMetrics() async -> Response {
             let snapshot = await invoker.snapshot()
             var rows: [CorralMetrics.EnvironmentCount] = []
             for f in snapshot.functions {
@@ -45,6 +64,5 @@ public struct PoolRoutes: Sendable {
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.render())))
-        }
     }
 }

@@ -100,6 +100,13 @@ public final class FunctionStore: Sendable {
         }
     }
 
+    /// Whether some version of one of `account`'s functions uses the package `digest`.
+    public func accountUsesCode(account: String, digest: String) throws(StoreError) -> Bool {
+        try read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM functionVersion WHERE account = ? AND codeDigest = ?)", arguments: [account, digest]) ?? false
+        }
+    }
+
     /// Every code digest any version of any function uses.
     public func codeDigestsInUse() throws(StoreError) -> Set<String> {
         try read { db in Set(try String.fetchAll(db, sql: "SELECT DISTINCT codeDigest FROM functionVersion")) }

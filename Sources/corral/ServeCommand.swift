@@ -24,7 +24,7 @@ struct ServeCommand: AsyncParsableCommand {
 
         `corral admin` commands reach the running server through DATA/admin.sock (a Unix socket, mode 0600, root's; the server refuses any peer but root) and take effect at once: a revoked key is refused from the next request. Without a running server they work on the database directly.
 
-        GET /corral/ping and /metrics need no signature. SIGTERM or SIGINT stops accepting requests, lets in-flight invocations finish, then stops every sandbox.
+        GET /corral/ping needs no signature; /metrics (metrics: api, the default) must be signed by the operator's account, or has a loopback listener of its own (metrics: 127.0.0.1:PORT). SIGTERM or SIGINT stops accepting requests, lets in-flight invocations finish, then stops every sandbox.
         """)
 
     @Option(help: "A YAML configuration file (config/corral.yaml documents every setting and its default).")
@@ -44,6 +44,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "Network namespaces and cgroups kept ready ahead of cold starts (default 4).")
     var prefill: Int?
+
+    @Flag(help: "Check the settings (built-in defaults, --config, these options) and exit without starting.")
+    var check = false
 
     @Flag(help: "Start although `corral doctor`'s kernel check fails (a known sandbox escape unfixed, or too old). Only for a distribution kernel whose advisories show the named CVEs fixed by backport: the check sees only the version.")
     var allowUnpatchedKernel = false
@@ -69,6 +72,10 @@ struct ServeCommand: AsyncParsableCommand {
         guard ["api", "off"].contains(settings.metrics) || Self.parseListen(settings.metrics) != nil else {
             throw ValidationError("metrics must be api, off, or HOST:PORT for a listener of its own, not '\(settings.metrics)'")
         }
+        if let (host, _) = Self.parseListen(settings.metrics), !Self.isLoopback(host) {
+            throw ValidationError("metrics: \(settings.metrics) would serve every tenant's account ids and function names unauthenticated beyond this host; "
+                + "listen on loopback (127.0.0.1:PORT), or use metrics: api (signed by the operator's key)")
+        }
         guard settings.idleTimeoutSeconds >= 1 else { throw ValidationError("idleTimeoutSeconds must be at least 1") }
         guard settings.maxLifetimeSeconds >= 60 else { throw ValidationError("maxLifetimeSeconds must be at least 60") }
         guard settings.logBytesPerFunction >= 4096 else { throw ValidationError("logBytesPerFunction must be at least 4096") }
@@ -84,6 +91,14 @@ struct ServeCommand: AsyncParsableCommand {
         } catch let error as ConfigurationError {
             throw ValidationError(error.message)
         }
+    }
+
+    /// 127.0.0.0/8, ::1 or localhost.
+    static func isLoopback(_ host: String) -> Bool {
+        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        if bare == "localhost" || bare == "::1" { return true }
+        let parts = bare.split(separator: ".")
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
     }
 
     static func parseListen(_ text: String) -> (host: String, port: Int)? {
@@ -102,6 +117,10 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "corral", factory: ServerLogHandler.init)
         logger.logLevel = .info
         let settings = try self.settings()
+        if check {
+            print("corral serve: the settings are valid")
+            return
+        }
         try KernelGate.enforce(allowUnpatched: allowUnpatchedKernel, command: "corral serve") { logger.warning("\($0)") }
         let dataDirectory = settings.data.isEmpty ? Self.defaultDataDirectory : settings.data
         guard let (host, port) = Self.parseListen(settings.listen) else { throw ExitCode(2) }

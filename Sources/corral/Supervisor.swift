@@ -87,7 +87,8 @@ final class Supervisor {
         let sessions = SessionCredentials()
         let roles = ExecutionRoles(tenants: tenants, fsRoots: fsRoots, sessions: sessions,
                                    apiEndpoint: ServeCommand.parseListen(settings.listen).map(Self.loopbackEndpoint),
-                                   credentialLifetime: TimeInterval(settings.roleCredentialSeconds))
+                                   credentialLifetime: TimeInterval(settings.roleCredentialSeconds),
+                                   supervisorPorts: Set([ServeCommand.parseListen(settings.metrics)?.port].compactMap { $0 }))
         self.roles = roles
         invokerConfiguration.grants = { version in try roles.grants(for: version) }
         invokerConfiguration.budget = budget
@@ -106,19 +107,22 @@ final class Supervisor {
         let tenantStore = tenants
         service = LambdaService(functions: store, code: code, publicURL: publicURL, invoker: invoker,
                                 quotas: { account in try? tenantStore.tenant(account).quotas }, roles: roles,
+                                codeURLs: try CodeURLSigner(keyFile: dataDirectory + "/code-url.key"),
                                 availableRuntimes: { catalog.identifiers })
         router = Router(context: CorralRequestContext.self)
         let tenants = self.tenants
         let authenticator = Authenticator(region: settings.region, sessions: sessions) { id in try tenants.activeKey(id) }
         let authenticate: Authenticate = { request in try await authenticator.authenticate(&request) }
         let authorizer = Authorizer(audit: AuditLog(path: dataDirectory + "/" + AdminCommand.auditFileName))
-        LambdaRoutes(service: service, logs: logs, authorizer: authorizer, authenticate: authenticate).register(on: router, logger: logger)
+        let keyIsActive: @Sendable (String) -> Bool = { id in ((try? tenants.activeKey(id)) ?? nil) != nil || sessions.session(id) != nil }
+        LambdaRoutes(service: service, logs: logs, authorizer: authorizer, authenticate: authenticate, keyIsActive: keyIsActive)
+            .register(on: router, logger: logger)
         let status = PoolRoutes(invoker: invoker, metrics: metrics)
         status.registerStatus(on: router, operatorAccount: settings.account, authenticate: authenticate)
         CallerRoute.register(on: router, authenticate: authenticate)
         metricsRouter = Router()
         switch settings.metrics {
-        case "api": status.registerMetrics(on: router)
+        case "api": status.registerMetrics(on: router, operatorAccount: settings.account, authenticate: authenticate)
         case "off": break
         default: status.registerMetrics(on: metricsRouter)
         }

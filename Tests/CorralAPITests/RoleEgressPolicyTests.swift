@@ -37,4 +37,15 @@ import Testing
         #expect(!granted.allows(EgressHost("[::ffff:7f00:1]")!, port: 9000))
         #expect(!granted.allows(EgressHost("127.0.0.1")!, port: 9000))
     }
+
+    /// Issue 14 item 5: the supervisor's own unauthenticated listener (metrics) is no destination, even
+    /// granted exactly; the oracle: another port of loopback granted exactly is reached.
+    @Test func theSupervisorsMetricsListenerIsNoDestination() throws {
+        let document = try PolicyDocument.parse(#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"net:Connect","Resource":["arn:corral:net:::127.0.0.1:9464","arn:corral:net:::127.0.0.1:9000"]}]}"#, kind: .identity)
+        let role = ExecutionRole(account: "123456789012", name: "scraper", document: document)
+        let egress = try RoleEgressPolicy(role: role, patterns: try role.compile(fsRoots: [], secretNames: []).egress, supervisorPorts: [9464])
+        #expect(!egress.allows(EgressHost("127.0.0.1")!, port: 9464))
+        #expect(!egress.allows(EgressHost("[::ffff:127.0.0.1]")!, port: 9464))
+        #expect(egress.allows(EgressHost("127.0.0.1")!, port: 9000))
+    }
 }

@@ -469,6 +469,10 @@ import Testing
         let unsigned = seen["unsigned"] as? [Any]
         #expect(unsigned?.first as? String == "MissingAuthenticationTokenException" && unsigned?[1] as? Int == 403, "\(seen)")
         #expect(seen["statusUnsigned"] as? Int == 403 && seen["ping"] as? String == "ok", "\(seen)")
+        // Issue 14 item 5: /metrics names every tenant, so it is signed like the API (the operator's key).
+        #expect((seen["metricsUnsigned"] as? [Any])?.first as? Int == 403
+                && ((seen["metricsUnsigned"] as? [Any])?.last as? String)?.hasPrefix("MissingAuthenticationToken") == true, "\(seen)")
+        #expect(seen["metricsSigned"] as? Bool == true, "the operator's signed request reads them (the oracle): \(seen)")
         #expect(seen["signed"] as? Int == 200 && seen["statusSigned"] as? Bool == true, "\(seen)")
 
         // The aws CLI (v1, from the venv) with the credentials file.
@@ -653,6 +657,24 @@ import Testing
         let seen = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any], "\(result)")
         let arn = try #require(seen["arn"] as? String)
         #expect(seen["before"] as? String == "ResourceNotFoundException", "\(seen)")
+        // Code locations: the owner's works and is the package; every altered one is refused as S3 refuses.
+        let own = seen["codeOwn"] as? [Any] ?? []
+        #expect(own.count == 3 && own[0] as? Int == 200 && own[1] as? String == own[2] as? String, "\(own)")
+        for (key, expected) in [("codeOtherAccountPath", "[403, AccessDenied]"), ("codeUnsigned", "[403, AccessDenied]"),
+                                ("codeForged", "[403, AccessDenied]"), ("codeOtherAsA", "[403, AccessDenied]")] {
+            let found = (seen[key] as? [Any]).map { "[\($0.map { "\($0)" }.joined(separator: ", "))]" }
+            #expect(found == expected, "\(key): \(String(describing: seen[key]))")
+        }
+        #expect((seen["codeDigestOnly"] as? [Any])?.first as? Int == 404, "the old digest-only path serves nothing: \(String(describing: seen["codeDigestOnly"]))")
+        #expect((seen["codeOtherOwn"] as? [Any])?.first as? Int == 200, "the same zip, bravo's own location: \(String(describing: seen["codeOtherOwn"]))")
+        // Revoked, the key's location stops working.
+        let revoke = try Self.run([Self.binary, "admin", "key", "revoke", bravo["accessKeyId"] ?? ""] + ["--data", scratch.directory])
+        #expect(revoke.status == 0, "\(revoke)")
+        let bLocation = try #require(seen["codeOtherLocation"] as? String)
+        let afterRevoke = try Self.run(["/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", bLocation])
+        #expect(afterRevoke.output == "403", "\(afterRevoke)")
+        #expect((seen["metricsOtherTenant"] as? [Any])?.first as? Int == 403
+                && ((seen["metricsOtherTenant"] as? [Any])?.last as? String)?.hasPrefix("AccessDeniedException") == true, "\(seen)")
         #expect(seen["after"] as? [String: String] == ["from": arn], "\(seen)")
         #expect(seen["private"] as? String == "ResourceNotFoundException", "\(seen)")
         #expect(seen["otherGet"] as? String == "ResourceNotFoundException", "only Invoke crosses accounts, and only where allowed: \(seen)")

@@ -1,7 +1,8 @@
 # Drives a running `corral serve` with boto3, as a user would, and prints one JSON object of what it saw.
 # Run by ServerTests.swift: python3 scenario.py ENDPOINT PHASE (PHASE "main" or "after-restart").
-import base64, importlib.util, io, json, os, sys, zipfile
+import base64, hashlib, importlib.util, io, json, os, sys, zipfile
 import boto3, botocore
+import botocore.credentials
 
 import urllib.error, urllib.request
 from botocore.auth import SigV4Auth
@@ -327,6 +328,12 @@ elif phase == "auth":
         seen["statusUnsigned"] = None
     except urllib.error.HTTPError as e:
         seen["statusUnsigned"] = e.code
+    try:
+        urllib.request.urlopen(endpoint + "/metrics", timeout=30)
+        seen["metricsUnsigned"] = None
+    except urllib.error.HTTPError as e:
+        seen["metricsUnsigned"] = [e.code, e.headers.get("x-amzn-ErrorType")]
+    seen["metricsSigned"] = "corral_" in signed_get("/metrics").decode()
     seen["ping"] = urllib.request.urlopen(endpoint + "/corral/ping", timeout=30).read().decode()
     seen["signed"] = client.list_functions()["ResponseMetadata"]["HTTPStatusCode"]
     seen["statusSigned"] = "functions" in json.loads(signed_get("/corral/status"))
@@ -347,6 +354,38 @@ elif phase == "permissions":
         except botocore.exceptions.ClientError as e:
             return e.response["Error"]["Code"]
     seen["before"] = other_invoke("shared")
+    # Code locations (issue 14 item 5): signed, bound to the account and the key; the digest alone opens nothing.
+    def fetch(url):
+        try:
+            with urllib.request.urlopen(url, timeout=30) as r:
+                return [r.status, hashlib.sha256(r.read()).hexdigest()]
+        except urllib.error.HTTPError as e:
+            body = e.read().decode()
+            return [e.code, body.split("<Code>")[1].split("</Code>")[0] if "<Code>" in body else body]
+    shared = client.get_function(FunctionName="shared")
+    location = shared["Code"]["Location"]
+    digest = base64.b64decode(shared["Configuration"]["CodeSha256"]).hex()
+    path, query = location.split("?", 1)
+    seen["codeOwn"] = fetch(location) + [digest]
+    seen["codeOtherAccountPath"] = fetch(path.replace("/000000000000/", "/" + os.environ["B_ACCOUNT"] + "/") + "?" + query)
+    seen["codeUnsigned"] = fetch(path)
+    seen["codeDigestOnly"] = fetch(endpoint + "/corral/code/" + digest + ".zip")
+    seen["codeForged"] = fetch(location[:-4] + ("0000" if not location.endswith("0000") else "1111"))
+    # B deploys the very same zip: its location serves B; B cannot turn it into A's.
+    other.create_function(FunctionName="copy", Runtime=os.environ["PY_RUNTIME"], Role="arn:aws:iam::" + os.environ["B_ACCOUNT"] + ":role/corral-basic",
+                          Handler="app.handler", Code={"ZipFile": code})
+    b_location = other.get_function(FunctionName="copy")["Code"]["Location"]
+    seen["codeOtherOwn"] = fetch(b_location)
+    seen["codeOtherAsA"] = fetch(b_location.replace("/" + os.environ["B_ACCOUNT"] + "/", "/000000000000/"))
+    seen["codeOtherLocation"] = b_location
+    # The server's metrics name every tenant: another tenant's signed request is refused.
+    metrics_request = AWSRequest(method="GET", url=endpoint + "/metrics")
+    SigV4Auth(botocore.credentials.Credentials(os.environ["B_KEY"], os.environ["B_SECRET"]), "lambda", "us-east-1").add_auth(metrics_request)
+    try:
+        urllib.request.urlopen(urllib.request.Request(endpoint + "/metrics", headers=dict(metrics_request.headers)), timeout=30)
+        seen["metricsOtherTenant"] = None
+    except urllib.error.HTTPError as e:
+        seen["metricsOtherTenant"] = [e.code, e.headers.get("x-amzn-ErrorType")]
 
     def other_call(call):
         try:
