@@ -99,6 +99,9 @@ struct BenchInvokeCommand: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         var settings = ServerConfiguration()
         settings.cgroupParent = "corral-bench"
+        // One tenant measuring the host: no share of the capacity kept for others (the default tenant
+        // quota, three quarters of it, would refuse the idle environments).
+        settings.tenantConcurrency = 4096
         let supervisor = try Supervisor(settings: settings, dataDirectory: scratch, publicURL: "http://127.0.0.1", logger: logger)
         do {
             try await supervisor.restore()
