@@ -2,7 +2,7 @@
 # Both install the Debian packages the build needs (when missing), then build.
 
 SWIFT         ?= swift
-DEBIAN_DEPS   := libseccomp-dev libcap-dev libsqlite3-dev pkg-config python3 python3-venv curl
+DEBIAN_DEPS   := libseccomp-dev libcap-dev libsqlite3-dev pkg-config python3 python3-venv curl openssl
 SUDO          := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 CORRAL        := .build/debug/corral
 TEST_BUNDLE   := .build/debug/corralPackageTests.xctest

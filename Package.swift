@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        // Already built for async-http-client; named here for TLS on the API listener and its forwarders.
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
@@ -61,6 +63,7 @@ let package = Package(
         // through exactly the destinations (host:port patterns) the function's role grants with net:Connect.
         .target(name: "CorralEgress", dependencies: [
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -86,6 +89,9 @@ let package = Package(
         .executableTarget(name: "corral", dependencies: [
             "CorralSandbox", "CorralAPI", "CorralRuntime", "CorralStore", "CorralCode", "CorralPool", "CorralMetrics", "CorralAuth", "CorralPolicy",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
@@ -106,6 +112,7 @@ let package = Package(
         .testTarget(name: "CorralEgressTests", dependencies: [
             "CorralEgress",
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -126,6 +133,6 @@ let package = Package(
         // The real `corral` binary run as a user runs it, for commands that need no root (`corral policy`).
         .testTarget(name: "CorralCLITests", dependencies: []),
         // Needs root and boto3: the real `corral serve` driven by boto3 (scenario.py, roles.py).
-        .testTarget(name: "CorralServerTests", dependencies: [], exclude: ["scenario.py", "roles.py"]),
+        .testTarget(name: "CorralServerTests", dependencies: [], exclude: ["scenario.py", "roles.py", "tls.py"]),
     ]
 )

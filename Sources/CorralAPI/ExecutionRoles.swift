@@ -18,7 +18,7 @@ public final class ExecutionRoles: Sendable {
     let fsRoots: [String: [PinnedDirectory]]
     let sessions: SessionCredentials
     /// The API's own listener, which the Lambda endpoint inside sandboxes forwards to.
-    let apiEndpoint: (host: String, port: Int)?
+    let apiEndpoint: ForwardTarget?
     /// Seconds role credentials live at most (the environment's own end revokes them sooner).
     let credentialLifetime: TimeInterval
     /// Ports of the supervisor's own unauthenticated listeners (a metrics listener): no role reaches them
@@ -26,7 +26,7 @@ public final class ExecutionRoles: Sendable {
     let supervisorPorts: Set<Int>
 
     public init(tenants: TenantStore, fsRoots: [String: [PinnedDirectory]], sessions: SessionCredentials,
-                apiEndpoint: (host: String, port: Int)?, credentialLifetime: TimeInterval, supervisorPorts: Set<Int> = []) {
+                apiEndpoint: ForwardTarget?, credentialLifetime: TimeInterval, supervisorPorts: Set<Int> = []) {
         self.tenants = tenants
         self.fsRoots = fsRoots
         self.sessions = sessions

@@ -17,8 +17,8 @@ public struct EnvironmentGrants: Sendable {
     public var egress: (any EgressPolicy)?
     /// Extra variables (the role's AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN).
     public var environment: [String: String] = [:]
-    /// Where the Lambda endpoint inside the sandbox forwards to (the API's listener); nil: none.
-    public var lambdaEndpoint: (host: String, port: Int)?
+    /// Where the Lambda endpoint inside the sandbox forwards to (the API's listener, with its TLS); nil: none.
+    public var lambdaEndpoint: ForwardTarget?
     /// Runs once the environment has ended (revokes its credentials).
     public var onEnd: (@Sendable () -> Void)?
 

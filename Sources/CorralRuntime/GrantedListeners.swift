@@ -47,7 +47,7 @@ final class GrantedListeners: @unchecked Sendable {
                                              limits: .init(maxConnections: ListenerLimits.egressConnections)))
         }
         if let socket = lock.withLock({ () -> Int32? in defer { lambdaSocket = nil }; return lambdaSocket }), let endpoint = grants.lambdaEndpoint {
-            keep(try await TCPForwarder.start(listeningSocket: socket, to: endpoint.host, port: endpoint.port, group: group, logger: logger,
+            keep(try await TCPForwarder.start(listeningSocket: socket, to: endpoint, group: group, logger: logger,
                                               maxConnections: ListenerLimits.lambdaConnections))
         }
     }

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 /// The CLI's client for a running `corral serve`: HTTP to the Lambda API through AsyncHTTPClient (on the
 /// SwiftNIO the server already links, rather than FoundationNetworking and libcurl, which would add some
@@ -22,6 +23,21 @@ struct APIClient {
         var body: Data
         var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:] }
     }
+
+    /// The HTTP client. For an https endpoint it trusts the system's store, or AWS_CA_BUNDLE when that is set,
+    /// as the aws CLI and boto3 read it (a PEM bundle: a private CA, or a self-signed server's own
+    /// certificate). A connection that cannot be made (nothing listening, a certificate not trusted) fails
+    /// the command at once rather than being retried until the connect timeout.
+    static let http: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        if let bundle = ProcessInfo.processInfo.environment["AWS_CA_BUNDLE"], !bundle.isEmpty {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.trustRoots = .file(bundle)
+            configuration.tlsConfiguration = tls
+        }
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
 
     static let defaultEndpoint = ProcessInfo.processInfo.environment["CORRAL_ENDPOINT"] ?? "http://127.0.0.1:9000"
     static let responseLimit = 64 << 20
@@ -51,12 +67,15 @@ struct APIClient {
         var fields: [String: String] = [:]
         let data: Data
         do {
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(960))
+            let response = try await Self.http.execute(request, timeout: .seconds(960))
             status = Int(response.status.code)
             for header in response.headers { fields[header.name.lowercased()] = header.value }
             data = Data(try await response.body.collect(upTo: Self.responseLimit).readableBytesView)
         } catch {
-            throw Failure(description: "cannot reach corral at \(endpoint) (is `corral serve` running? --endpoint or CORRAL_ENDPOINT): \(error)")
+            let hint = "\(error)".contains("CERTIFICATE_VERIFY_FAILED")
+                ? "its certificate is not trusted (a private CA or a self-signed certificate: AWS_CA_BUNDLE=PEM-FILE)"
+                : "is `corral serve` running? --endpoint or CORRAL_ENDPOINT"
+            throw Failure(description: "cannot reach corral at \(endpoint) (\(hint)): \(error)")
         }
         let reply = Reply(status: status, headers: fields, body: data)
         if status >= 300 {

@@ -5,7 +5,7 @@ import ZIPFoundation
 
 /// Options every client command shares.
 struct EndpointOptions: ParsableArguments {
-    @Option(help: "The corral server (default: $CORRAL_ENDPOINT or http://127.0.0.1:9000).")
+    @Option(help: "The corral server (default: $CORRAL_ENDPOINT or http://127.0.0.1:9000). For https, AWS_CA_BUNDLE names the certificates to trust beyond the system's, as for the aws CLI.")
     var endpoint = APIClient.defaultEndpoint
 
     var client: APIClient { APIClient(endpoint: endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint) }

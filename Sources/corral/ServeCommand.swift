@@ -6,6 +6,8 @@ import CorralSandbox
 import CorralStore
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import ServiceLifecycle
 
@@ -24,6 +26,8 @@ struct ServeCommand: AsyncParsableCommand {
 
         `corral admin` commands reach the running server through DATA/admin.sock (a Unix socket, mode 0600, root's; the server refuses any peer but root) and take effect at once: a revoked key is refused from the next request. Without a running server they work on the database directly.
 
+        Beyond loopback the API is served over TLS: give a certificate (tls in the configuration, or --tls-certificate and --tls-key) and clients use https (AWS_CA_BUNDLE=PEM-FILE when they must trust a self-signed one). A listener beyond loopback without one is refused unless --allow-plaintext-beyond-loopback says so.
+
         GET /corral/ping needs no signature; /metrics (metrics: api, the default) must be signed by the operator's account, or has a loopback listener of its own (metrics: 127.0.0.1:PORT). SIGTERM or SIGINT stops accepting requests, lets in-flight invocations finish, then stops every sandbox.
         """)
 
@@ -32,6 +36,15 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "Address to listen on, HOST:PORT (default 127.0.0.1:9000).")
     var listen: String?
+
+    @Option(help: ArgumentHelp("The API's TLS certificate chain, a PEM file (leaf first). With --tls-key the API is served over HTTPS only.", valueName: "pem-file"))
+    var tlsCertificate: String?
+
+    @Option(help: ArgumentHelp("The private key of --tls-certificate, a PEM file only its owner can read (0600; 0640 when owned by root).", valueName: "pem-file"))
+    var tlsKey: String?
+
+    @Flag(help: "Serve plain HTTP on a --listen address beyond loopback (behind a TLS-terminating proxy, say). Without it, such a listener needs TLS: over plain HTTP, a signed request read off the network can be replayed for 15 minutes.")
+    var allowPlaintextBeyondLoopback = false
 
     @Option(help: "Directory for the database, code packages and logs.")
     var data: String?
@@ -59,7 +72,20 @@ struct ServeCommand: AsyncParsableCommand {
         if let account { settings.account = account }
         if let region { settings.region = region }
         if let prefill { settings.prefill = prefill }
-        guard Self.parseListen(settings.listen) != nil else { throw ValidationError("listen must be HOST:PORT, e.g. 127.0.0.1:9000, not '\(settings.listen)'") }
+        if allowPlaintextBeyondLoopback { settings.allowPlaintextBeyondLoopback = true }
+        switch (tlsCertificate, tlsKey) {
+        case (nil, nil): break
+        case let (certificate?, key?): settings.tls = .init(certificate: Self.absolute(certificate), key: Self.absolute(key))
+        default: throw ValidationError("--tls-certificate and --tls-key go together: the certificate chain and its private key")
+        }
+        guard let (listenHost, _) = Self.parseListen(settings.listen) else { throw ValidationError("listen must be HOST:PORT, e.g. 127.0.0.1:9000, not '\(settings.listen)'") }
+        if let files = settings.tls {
+            _ = try ListenerTLS(certificateFile: files.certificate, keyFile: files.key)
+        } else if !Self.isLoopback(listenHost), !settings.allowPlaintextBeyondLoopback {
+            throw ValidationError("listen: \(settings.listen) is beyond loopback, and the API would be plain HTTP: a signed request read off the network can be replayed "
+                + "for 15 minutes, and a function's session token used by anyone. Give a certificate (tls: {certificate: PEM, key: PEM}, or --tls-certificate and --tls-key), "
+                + "or, behind a TLS-terminating proxy, say so with allowPlaintextBeyondLoopback: true (--allow-plaintext-beyond-loopback)")
+        }
         guard settings.account.count == 12, settings.account.allSatisfy(\.isNumber) else { throw ValidationError("account must be 12 digits") }
         guard (0...64).contains(settings.prefill) else { throw ValidationError("prefill must be 0 to 64") }
         guard settings.capacityPids == 0 || settings.capacityPids >= 1024 else { throw ValidationError("capacityPids must be 0 (1024 per environment, at most half of pid_max) or at least 1024") }
@@ -76,6 +102,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("metrics: \(settings.metrics) would serve every tenant's account ids and function names unauthenticated beyond this host; "
                 + "listen on loopback (127.0.0.1:PORT), or use metrics: api (signed by the operator's key)")
         }
+        guard (1...3600).contains(settings.connectionIdleSeconds) else { throw ValidationError("connectionIdleSeconds must be 1 to 3600") }
         guard settings.idleTimeoutSeconds >= 1 else { throw ValidationError("idleTimeoutSeconds must be at least 1") }
         guard settings.maxLifetimeSeconds >= 60 else { throw ValidationError("maxLifetimeSeconds must be at least 60") }
         guard settings.logBytesPerFunction >= 4096 else { throw ValidationError("logBytesPerFunction must be at least 4096") }
@@ -101,6 +128,11 @@ struct ServeCommand: AsyncParsableCommand {
         return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
     }
 
+    /// A path given on the command line, relative to the working directory.
+    static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+    }
+
     static func parseListen(_ text: String) -> (host: String, port: Int)? {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
         let host = String(text[..<colon])
@@ -124,6 +156,7 @@ struct ServeCommand: AsyncParsableCommand {
         try KernelGate.enforce(allowUnpatched: allowUnpatchedKernel, command: "corral serve") { logger.warning("\($0)") }
         let dataDirectory = settings.data.isEmpty ? Self.defaultDataDirectory : settings.data
         guard let (host, port) = Self.parseListen(settings.listen) else { throw ExitCode(2) }
+        let tls = try settings.tls.map { try ListenerTLS(certificateFile: $0.certificate, keyFile: $0.key) }
         // The admin socket first: a server accepting on it already uses this data directory.
         let adminSocket: AdminServer
         do {
@@ -135,7 +168,8 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let supervisor: Supervisor
         do {
-            supervisor = try Supervisor(settings: settings, dataDirectory: dataDirectory, publicURL: "http://\(settings.listen)", logger: logger)
+            supervisor = try Supervisor(settings: settings, dataDirectory: dataDirectory, publicURL: "\(tls == nil ? "http" : "https")://\(settings.listen)",
+                                        apiTLS: try tls?.pinned(), logger: logger)
         } catch let error as SandboxError {
             printError("corral serve: sandboxes cannot run here: \(error)")
             await adminSocket.stop()
@@ -160,7 +194,12 @@ struct ServeCommand: AsyncParsableCommand {
             // The key id only: the secret is in the file (0600) and nowhere else, never in a log.
             logger.notice("corral serve: created the admin tenant (account \(admin.account)) and its access key \(admin.id); credentials in \(supervisor.credentialsFile) (mode 0600)")
         }
-        let app = Application(router: supervisor.router, configuration: .init(address: .hostname(host, port: port), serverName: "corral"), logger: logger)
+        // Idle connections are closed (an invocation being answered is not idle): a listener beyond loopback
+        // must not be filled with connections that never send a request or never finish a TLS handshake.
+        let http = HTTP1Channel.Configuration(idleTimeout: .seconds(Int64(settings.connectionIdleSeconds)))
+        let server: HTTPServerBuilder = try tls.map { try .tls(.http1(configuration: http), tlsConfiguration: $0.serverConfiguration) } ?? .http1(configuration: http)
+        if let tls { logger.info("corral serve: the API is served over TLS (HTTPS only) with \(tls.certificateFile)") }
+        let app = Application(router: supervisor.router, server: server, configuration: .init(address: .hostname(host, port: port), serverName: "corral"), logger: logger)
         var services: [any Service] = [app]
         if let (metricsHost, metricsPort) = Self.parseListen(settings.metrics) {
             logger.info("corral serve: metrics on http://\(settings.metrics)/metrics")

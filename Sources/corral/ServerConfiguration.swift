@@ -7,6 +7,13 @@ import Yams
 /// command-line options.
 struct ServerConfiguration: Codable, Equatable {
     var listen = "127.0.0.1:9000"
+    /// TLS on the API listener; nil serves plain HTTP, which only a loopback listener may do by default.
+    var tls: TLSFiles?
+    /// Serve plain HTTP on a listener beyond loopback anyway (behind a TLS-terminating proxy on a private
+    /// network, say): the operator's explicit choice.
+    var allowPlaintextBeyondLoopback = false
+    /// Seconds an API connection may stay open with no request in progress (nor a TLS handshake finished).
+    var connectionIdleSeconds = 60
     var data = ""
     var account = "000000000000"
     var region = "us-east-1"
@@ -61,6 +68,11 @@ struct ServerConfiguration: Codable, Equatable {
             let text = value.string ?? ""
             switch CodingKeys(rawValue: name) {
             case .listen: configuration.listen = text
+            case .tls: configuration.tls = try tlsFiles(value, in: path)
+            case .connectionIdleSeconds: configuration.connectionIdleSeconds = try integer()
+            case .allowPlaintextBeyondLoopback:
+                guard let allowed = value.bool else { throw ConfigurationError(message: "\(path): \(name) must be true or false") }
+                configuration.allowPlaintextBeyondLoopback = allowed
             case .data: configuration.data = text
             case .account: configuration.account = text
             case .region: configuration.region = text
@@ -87,7 +99,7 @@ struct ServerConfiguration: Codable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case listen, data, account, region, prefill, logBytesPerFunction, cgroupParent, idleTimeoutSeconds, maxLifetimeSeconds
+        case listen, tls, allowPlaintextBeyondLoopback, connectionIdleSeconds, data, account, region, prefill, logBytesPerFunction, cgroupParent, idleTimeoutSeconds, maxLifetimeSeconds
         case capacityMemoryMB, capacityEnvironments, capacityPids, tenantConcurrency, queueTimeoutSeconds, metrics, fsRoots, roleCredentialSeconds, tenantIds
     }
 
@@ -114,6 +126,28 @@ struct ServerConfiguration: Codable, Equatable {
             }
         }
         return roots
+    }
+
+    /// The API listener's certificate chain and private key, PEM files (ListenerTLS reads and checks them).
+    struct TLSFiles: Codable, Equatable {
+        var certificate: String
+        var key: String
+    }
+
+    /// `tls: {certificate: PATH, key: PATH}`, both absolute paths.
+    static func tlsFiles(_ node: Yams.Node, in path: String) throws -> TLSFiles {
+        let usage = "\(path): tls must be {certificate: /path/to/chain.pem, key: /path/to/key.pem} (absolute paths)"
+        guard let mapping = node.mapping else { throw ConfigurationError(message: usage) }
+        var certificate: String?, key: String?
+        for (name, value) in mapping {
+            switch name.string {
+            case "certificate": certificate = value.string
+            case "key": key = value.string
+            default: throw ConfigurationError(message: "\(path): tls: unknown key '\(name.string ?? "?")' (known: certificate, key)")
+            }
+        }
+        guard let certificate, let key, certificate.hasPrefix("/"), key.hasPrefix("/") else { throw ConfigurationError(message: usage) }
+        return TLSFiles(certificate: certificate, key: key)
     }
 
     /// `tenantIds: {first: 1879048192, blocks: 4094}`: where the pool starts and how many blocks of 65536

@@ -1,4 +1,5 @@
 import CorralAPI
+import CorralEgress
 import CorralCode
 import CorralMetrics
 import CorralPool
@@ -32,7 +33,8 @@ final class Supervisor {
     /// What runs `corral admin` commands sent to DATA/admin.sock, on these stores.
     let administration: ServerAdministration
 
-    init(settings: ServerConfiguration, dataDirectory: String, publicURL: String, logger: Logger) throws {
+    /// `apiTLS`: the API listener's certificate, when it serves TLS (the sandboxes' Lambda endpoints pin it).
+    init(settings: ServerConfiguration, dataDirectory: String, publicURL: String, apiTLS: PinnedCertificate? = nil, logger: Logger) throws {
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let machine = CapacityBudget.defaults(physicalMemoryBytes: HostMemory.physicalBytes())
         let memoryMB = settings.capacityMemoryMB > 0 ? settings.capacityMemoryMB : machine.memoryMB
@@ -86,7 +88,9 @@ final class Supervisor {
         try TenantRoots.prepare(fsRoots, identities: identities, logger: logger)
         let sessions = SessionCredentials()
         let roles = ExecutionRoles(tenants: tenants, fsRoots: fsRoots, sessions: sessions,
-                                   apiEndpoint: ServeCommand.parseListen(settings.listen).map(Self.loopbackEndpoint),
+                                   apiEndpoint: ServeCommand.parseListen(settings.listen).map(Self.loopbackEndpoint).map {
+                                       ForwardTarget(host: $0.host, port: $0.port, tls: apiTLS)
+                                   },
                                    credentialLifetime: TimeInterval(settings.roleCredentialSeconds),
                                    supervisorPorts: Set([ServeCommand.parseListen(settings.metrics)?.port].compactMap { $0 }))
         self.roles = roles

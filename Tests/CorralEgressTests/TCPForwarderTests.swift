@@ -1,5 +1,6 @@
 import Logging
 import NIOPosix
+import NIOSSL
 import Testing
 @testable import CorralEgress
 
@@ -8,7 +9,7 @@ import Testing
     @Test func connectionsReachTheDestinationBothWaysWithHalfClose() async throws {
         let server = try await TestServer.start(.echo)
         let (fd, port) = try makeListeningSocket()
-        let forwarder = try await TCPForwarder.start(listeningSocket: fd, to: "127.0.0.1", port: server.port,
+        let forwarder = try await TCPForwarder.start(listeningSocket: fd, to: ForwardTarget(host: "127.0.0.1", port: server.port),
                                                      group: MultiThreadedEventLoopGroup.singleton, logger: Logger(label: "test"))
         defer { Task { try? await forwarder.close(); await server.stop() } }
         for round in 0..<2 {
@@ -24,7 +25,7 @@ import Testing
     @Test func aDestinationThatRefusesClosesTheClient() async throws {
         let closed = try unusedPort()
         let (fd, port) = try makeListeningSocket()
-        let forwarder = try await TCPForwarder.start(listeningSocket: fd, to: "127.0.0.1", port: closed,
+        let forwarder = try await TCPForwarder.start(listeningSocket: fd, to: ForwardTarget(host: "127.0.0.1", port: closed),
                                                      group: MultiThreadedEventLoopGroup.singleton, logger: Logger(label: "test"))
         defer { Task { try? await forwarder.close() } }
         let client = try TestClient(port: port)
@@ -35,7 +36,7 @@ import Testing
     @Test func connectionsOverTheLimitAreClosedAndTheLimitFreesAsTheyEnd() async throws {
         let server = try await TestServer.start(.echo)
         let (fd, port) = try makeListeningSocket()
-        let forwarder = try await TCPForwarder.start(listeningSocket: fd, to: "127.0.0.1", port: server.port,
+        let forwarder = try await TCPForwarder.start(listeningSocket: fd, to: ForwardTarget(host: "127.0.0.1", port: server.port),
                                                      group: MultiThreadedEventLoopGroup.singleton, logger: Logger(label: "test"), maxConnections: 2)
         defer { Task { try? await forwarder.close(); await server.stop() } }
         var held: [TestClient] = []
@@ -59,5 +60,32 @@ import Testing
         }
         #expect(forwarded)
         _ = held
+    }
+
+    /// Issue 14 item 6: toward a TLS listener the forwarder speaks TLS, and only to the certificate it pins.
+    @Test func aPinnedTLSDestinationIsReachedInTLS() async throws {
+        let served = try TestCertificate(name: "corral-api")
+        let server = try await TestServer.start(tls: try served.serverContext(), .echo)
+        let (fd, port) = try makeListeningSocket()
+        let forwarder = try await TCPForwarder.start(listeningSocket: fd, to: ForwardTarget(host: "127.0.0.1", port: server.port, tls: try PinnedCertificate(chain: served.chain)),
+                                                     group: MultiThreadedEventLoopGroup.singleton, logger: Logger(label: "test"))
+        defer { Task { try? await forwarder.close(); await server.stop() } }
+        let client = try TestClient(port: port)
+        try client.send("in the clear only inside")
+        #expect(try client.read(count: 24) == Array("in the clear only inside".utf8))
+    }
+
+    @Test func aTLSDestinationPresentingAnotherCertificateIsRefused() async throws {
+        let served = try TestCertificate(name: "corral-api"), pinned = try TestCertificate(name: "corral-api")
+        let server = try await TestServer.start(tls: try served.serverContext(), .echo)
+        let (fd, port) = try makeListeningSocket()
+        let forwarder = try await TCPForwarder.start(listeningSocket: fd, to: ForwardTarget(host: "127.0.0.1", port: server.port, tls: try PinnedCertificate(chain: pinned.chain)),
+                                                     group: MultiThreadedEventLoopGroup.singleton, logger: Logger(label: "test"))
+        defer { Task { try? await forwarder.close(); await server.stop() } }
+        let client = try TestClient(port: port)
+        try client.send("for the real server only")
+        // The same name on another key: the handshake fails, nothing comes back and the connection closes.
+        #expect(try client.readToEnd().isEmpty)
+        #expect(server.acceptCount == 1, "the forwarder did connect: the pin, not the network, refused")
     }
 }

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import Synchronization
 
 /// A TCP server on a loopback address for the tests, counting the connections it accepts: the oracle that
@@ -36,7 +37,8 @@ final class TestServer: Sendable {
         self.counters = counters
     }
 
-    static func start(host: String = "127.0.0.1", port: Int = 0, _ behavior: Behavior) async throws -> TestServer {
+    /// `tls`: serve TLS with this context before the behaviour.
+    static func start(host: String = "127.0.0.1", port: Int = 0, tls: NIOSSLContext? = nil, _ behavior: Behavior) async throws -> TestServer {
         let counters = Counters()
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -45,6 +47,7 @@ final class TestServer: Sendable {
                 counters.accepted.withLock { $0 += 1 }
                 return channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
+                    if let tls { try pipeline.addHandler(NIOSSLServerHandler(context: tls)) }
                     switch behavior {
                     case .echo: try pipeline.addHandler(EchoHandler())
                     case let .source(count): try pipeline.addHandler(SourceHandler(count: count, sent: counters))
