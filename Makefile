@@ -48,15 +48,15 @@ test: build pydeps
 	$(SUDO) env CI="$$CI" CORRAL_TEST_PYTHON=$(PYCLIENTS)/bin/python $(SWIFT) test --skip-build
 	$(MAKE) test-cgroup2
 
-## test-unit: every suite but the privileged sandbox tests (CorralPrivilegedTests), as the calling user
+## test-unit: every suite that needs no root (all but CorralPrivilegedTests and CorralServerTests), as the calling user
 test-unit: build pydeps
 	$(SWIFT) build --build-tests
-	env CI="$$CI" CORRAL_TEST_PYTHON=$(PYCLIENTS)/bin/python $(SWIFT) test --skip-build --skip CorralPrivilegedTests
+	env CI="$$CI" CORRAL_TEST_PYTHON=$(PYCLIENTS)/bin/python $(SWIFT) test --skip-build --skip CorralPrivilegedTests --skip CorralServerTests
 
-## test-privileged: only the privileged sandbox tests, as root, on this host
-test-privileged: build
+## test-privileged: the suites that need root (the sandbox probes and the real `corral serve`), on this host
+test-privileged: build pydeps
 	$(SWIFT) build --build-tests
-	$(SUDO) env CI="$$CI" $(SWIFT) test --skip-build --filter CorralPrivilegedTests
+	$(SUDO) env CI="$$CI" CORRAL_TEST_PYTHON=$(PYCLIENTS)/bin/python $(SWIFT) test --skip-build --filter CorralPrivilegedTests --filter CorralServerTests
 
 ## test-cgroup2: the privileged sandbox tests again, inside a throwaway VM whose cgroups are pure v2
 test-cgroup2:
